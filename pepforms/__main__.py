@@ -1,0 +1,3 @@
+from pepforms.cli import main
+
+main()

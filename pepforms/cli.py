@@ -1,0 +1,344 @@
+"""The `pepforms` command line: parses options, calls the library, prints results. Nothing else."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pepforms import __version__
+from pepforms.errors import PepformsError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_TOOL = 0, 1, 2
+
+
+@contextmanager
+def progress_bar(total: int, what: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; silent in a pipe."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit=what, disable=not sys.stderr.isatty(), file=sys.stderr,
+               leave=False)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
+
+
+def _fail(message: str) -> None:
+    click.echo(f"pepforms: {message}", err=True)
+    sys.exit(EXIT_TOOL)
+
+
+class _Group(click.Group):
+    """Turns PepformsError (and any unexpected fault) into exit code 2 with a plain message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PepformsError as exc:
+            _fail(str(exc))
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _fail("stopped.")
+        except Exception as exc:  # a fault in pepforms: no traceback (it could hold personal data)
+            _fail(f"an unexpected problem stopped this command ({type(exc).__name__}). "
+                  "Please report it; no file was left half-written.")
+
+
+def _date_option(value: str | None) -> date | None:
+    if value is None:
+        return None
+    from pepforms.values import ValueNotUnderstood, parse_date
+
+    try:
+        return parse_date(value)
+    except ValueNotUnderstood as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pepforms")
+def main() -> None:
+    """Personal Education Plan forms: generate, read and validate.
+
+    \b
+    Start with:   pepforms demo
+    """
+
+
+# ------------------------------------------------------------------------------------------
+@main.command()
+def authorities() -> None:
+    """List the authorities, their forms, return windows and QA frameworks.
+
+    \b
+    Example:  pepforms authorities
+    """
+    from pepforms.schema import PHASE_TITLES, authority_ids, load_authority
+
+    for authority_id in authority_ids():
+        a = load_authority(authority_id)
+        window = a.return_window
+        unit = "working days" if window.get("unit") == "working" else "days"
+        click.echo(f"{a.id:<17} {a.name}")
+        click.echo(f"{'':<17} forms: {', '.join(PHASE_TITLES[p] for p in a.phases)}")
+        click.echo(f"{'':<17} return within {window.get('days', '?')} {unit} of the meeting")
+        qa = a.qa_framework.get("name")
+        if qa:
+            click.echo(f"{'':<17} QA framework: {qa}")
+
+
+# ------------------------------------------------------------------------------------------
+@main.group()
+def template() -> None:
+    """Build or check an authority's Word templates."""
+
+
+@template.command("build")
+@click.argument("authority")
+@click.argument("phase", required=False)
+def template_build(authority: str, phase: str | None) -> None:
+    """Write form_templates/AUTHORITY/PHASE.docx from the schemas.
+
+    \b
+    Example:  pepforms template build cheshire-west
+    """
+    from pepforms.forms import build_templates
+
+    for path in build_templates(authority, phase):
+        click.echo(f"wrote {path}")
+
+
+@template.command("check")
+@click.argument("authority")
+@click.argument("phase", required=False)
+def template_check(authority: str, phase: str | None) -> None:
+    """Check the templates against the schemas: exit 1 if a field has no control, or the
+    other way round.
+
+    \b
+    Example:  pepforms template check cheshire-west y1-11
+    """
+    from pepforms.forms import check_templates
+
+    bad = False
+    for ph, problems in check_templates(authority, phase).items():
+        if problems:
+            bad = True
+            for problem in problems:
+                click.echo(f"{authority}/{ph}: {problem}")
+        else:
+            click.echo(f"{authority}/{ph}: ok")
+    sys.exit(EXIT_FINDINGS if bad else EXIT_OK)
+
+
+# ------------------------------------------------------------------------------------------
+@main.command()
+@click.option("--authority", required=True, help="e.g. cheshire-west (see `pepforms authorities`)")
+@click.option("--term", required=True, help="e.g. spring-2027")
+@click.option("--roster", "roster_path", required=True, type=click.Path(path_type=Path),
+              help="CSV of the children on roll")
+@click.option("--column-map", type=click.Path(path_type=Path),
+              help="JSON or CSV mapping your roster's headers to pepforms' column names")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="folder to write the forms into")
+@click.option("--previous", type=click.Path(path_type=Path), hidden=True,
+              help="last term's returned forms (not available yet)")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="processes to use")
+@click.option("--force", is_flag=True, help="replace forms that already exist")
+def generate(authority: str, term: str, roster_path: Path, column_map: Path | None,
+             out_dir: Path, previous: Path | None, jobs: int, force: bool) -> None:
+    """Write a pre-filled blank PEP form for every child on a roster, in a folder per school,
+    with manifest.csv.
+
+    \b
+    Example:
+      pepforms generate --authority cheshire-west --term spring-2027 \\
+          --roster roster.csv --out spring-2027-forms
+    """
+    from pepforms.calendar import Term
+    from pepforms.generating import generate as run
+    from pepforms.roster import read_roster
+
+    if previous is not None:
+        _fail("--previous is not available yet.")
+    try:
+        the_term = Term.parse(term)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--term") from None
+    total = len(read_roster(roster_path, the_term, column_map).children)
+    with progress_bar(total, "form") as update:
+        result = run(authority, the_term, roster_path, out_dir, column_map=column_map,
+                     force=force, jobs=jobs, progress=update)
+    for problem in result.problems:
+        click.echo(f"{problem.severity}: {problem.message}", err=True)
+    schools = len({f.school for f in result.forms})
+    skipped = sum(1 for p in result.problems if p.severity == "error")
+    click.echo(f"Wrote {len(result.forms)} forms for {schools} schools into {out_dir} "
+               f"(manifest: {result.manifest.name}).")
+    if skipped:
+        click.echo(f"{skipped} roster row(s) were not used: see the messages above and "
+                   "roster-problems.csv.")
+
+
+# ------------------------------------------------------------------------------------------
+@main.command()
+@click.argument("form", type=click.Path(path_type=Path))
+def read(form: Path) -> None:
+    """Print a returned form's answers as JSON. How it was read goes to stderr.
+
+    \b
+    Example:  pepforms read Sample-Ada-C10001-spring-2027.docx > answers.json
+    """
+    from pepforms.checking import read_form_file
+
+    outcome = read_form_file(form)
+    result = outcome.result
+    for finding in result.findings:
+        click.echo(f"{form}: {finding.severity}: {finding.message}", err=True)
+    if result.instance is None:
+        sys.exit(EXIT_TOOL)
+    click.echo(json.dumps(result.instance, indent=2, ensure_ascii=False))
+    app = result.application or "an unknown program"
+    click.echo(f"{form}: {result.form_id or 'no form id'} ({result.authority} {result.phase}), "
+               f"read by {result.read_by}, last saved by {app}", err=True)
+
+
+# ------------------------------------------------------------------------------------------
+@main.command()
+@click.argument("form", type=click.Path(path_type=Path))
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="replace OUT if it exists")
+def fill(form: Path, data: Path, out: Path, force: bool) -> None:
+    """Fill a blank form from a JSON file of answers (for MIS exports and testing).
+
+    \b
+    Example:  pepforms fill blank.docx answers.json -o filled.docx
+    """
+    from pepforms.filling import fill as run
+
+    try:
+        instance = json.loads(data.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        _fail(f"{data} could not be read as JSON ({exc}).")
+    for note in run(form, instance, out, force=force):
+        click.echo(f"{out}: {note}", err=True)
+    click.echo(f"wrote {out}")
+
+
+# ------------------------------------------------------------------------------------------
+def print_report(report: Any, verbose: bool) -> None:
+    for result in report.forms:
+        if not result.findings:
+            click.echo(f"{result.path}: pass")
+            continue
+        for f in result.findings:
+            where = " › ".join(x for x in (f.section, _label(f)) if x)
+            mark = "" if f.severity == "error" else " (warning)"
+            line = f"{result.path}: {where} — {f.message}{mark}" if where else \
+                f"{result.path}: {f.message}{mark}"
+            click.echo(line)
+            if verbose and f.note:
+                click.echo(f"    [{f.code}] {f.note}")
+    counts = report.counts()
+    click.echo(f"{len(report.forms)} form(s): {counts['pass']} pass, {counts['fail']} fail, "
+               f"{counts['unreadable']} unreadable.")
+
+
+def _label(finding: Any) -> str:
+    return finding.pointer.rsplit("/", 1)[-1].replace("_", " ") if finding.pointer else ""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--roster", "roster_path", type=click.Path(path_type=Path),
+              help="check each form's child against this roster")
+@click.option("--term", help="the current term; forms for another term are flagged")
+@click.option("--received", help="date the forms came back (default: each form's last save)")
+@click.option("--json", "json_out", type=click.Path(path_type=Path), help="write a JSON report")
+@click.option("--csv", "csv_out", type=click.Path(path_type=Path),
+              help="write a CSV of the findings")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32))
+@click.option("--force", is_flag=True, help="replace report files that exist")
+@click.option("-v", "--verbose", is_flag=True, help="show each finding's code and raw note")
+def validate(paths: tuple[Path, ...], roster_path: Path | None, term: str | None,
+             received: str | None, json_out: Path | None, csv_out: Path | None, jobs: int,
+             force: bool, verbose: bool) -> None:
+    """Check returned forms (files or folders) before quality assurance.
+
+    Exit 0 when no form has an error, 1 when any does, 2 when pepforms itself could not run.
+
+    \b
+    Example:  pepforms validate returned/ --json report.json
+    """
+    from pepforms.calendar import Term
+    from pepforms.checking import CheckOptions, collect_paths
+    from pepforms.checking import validate as run
+    from pepforms.fileio import atomic_write
+    from pepforms.report import findings_csv
+    from pepforms.roster import read_roster
+
+    the_term = None
+    if term:
+        try:
+            the_term = Term.parse(term)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--term") from None
+    roster = None
+    if roster_path:
+        rows = read_roster(roster_path, the_term or Term.parse("autumn-2026"))
+        roster = {c.child_id: c for c in rows.children}
+    options = CheckOptions(roster=roster, term=the_term, received=_date_option(received))
+    for out in (json_out, csv_out):
+        if out is not None and out.exists() and not force:
+            _fail(f"{out} already exists; use --force to replace it.")
+    missing = [p for p in paths if not p.exists()]
+    files = collect_paths(paths)
+    if not files and not missing:
+        _fail("no forms found in " + ", ".join(str(p) for p in paths) + ".")
+    with progress_bar(len(files), "form") as update:
+        report = run(paths, options, jobs=jobs, progress=update)
+    print_report(report, verbose)
+    if json_out:
+        atomic_write(json_out, json.dumps(report.as_dict(), indent=2, ensure_ascii=False)
+                     .encode("utf-8"), force=force)
+    if csv_out:
+        atomic_write(csv_out, findings_csv(report), force=force)
+    sys.exit(report.exit_code)
+
+
+# ------------------------------------------------------------------------------------------
+@main.command()
+@click.option("--out", "out_dir", default="pepforms-demo", show_default=True,
+              type=click.Path(path_type=Path))
+@click.option("--authority", default="cheshire-west", show_default=True)
+@click.option("--force", is_flag=True, help="replace an earlier demo in the same folder")
+def demo(out_dir: Path, authority: str, force: bool) -> None:
+    """Run the whole cycle on the bundled fictional samples: generate the termly forms, fill
+    the sample returns, validate them, and print the summary.
+
+    \b
+    Example:  pepforms demo --out demo
+    """
+    from pepforms.demo import run_demo
+
+    summary = run_demo(out_dir, authority, force=force,
+                       progress=lambda total: progress_bar(total, "form"))
+    for line in summary.lines:
+        click.echo(line)
+    print_report(summary.report, verbose=False)
+    click.echo(f"\nEverything is in {out_dir}/. The samples are fictional.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,533 @@
+"""Authorities and their phase schemas: loading, `$ref` resolution, and the form model derived from them.
+
+The form model is the one place that knows what a form looks like: its sections in order, the
+fields in each (label, widget, choices, pre-fill source, lock) and its tables (columns, blank
+rows). It is derived from the JSON Schema and its `x-` annotations; nothing about a form is
+written down twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from pepforms.calendar import PHASES
+from pepforms.errors import SchemaError
+from pepforms.resources import schemas_dir
+
+SCHEMA_BASE = "https://pepforms.invalid/schemas/"
+"""Base of every schema `$id`. The `.invalid` domain is reserved: nothing is ever fetched from it;
+references resolve from the bundled registry only."""
+
+PHASE_TITLES = {
+    "early-years": "Early Years",
+    "y1-11": "Year 1 to Year 11",
+    "post-16": "Post-16",
+    "targeted-curriculum": "Targeted Curriculum",
+}
+
+# Placeholder texts: Word's own defaults where Word has one, so that controls a person adds in
+# Word are recognised as empty too.
+PLACEHOLDERS = {
+    "text": "Click or tap here to enter text.",
+    "multiline": "Click or tap here to enter text.",
+    "date": "Click or tap to enter a date.",
+    "choice": "Choose an item.",
+    "number": "Enter a number.",
+    "integer": "Enter a whole number.",
+    "percentage": "Enter a percentage, like 92.5%.",
+    "money": "Enter an amount, like £250.",
+    "checkbox": "",
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: Any
+    label: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One fillable value: a scalar field, or a column of a table (then `pointer` has `*`)."""
+
+    pointer: str
+    key: str
+    label: str
+    kind: str  # text | multiline | date | choice | checkbox | number | integer | percentage | money
+    json_type: str  # string | number | integer | boolean
+    section: str
+    role: str | None
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    prefill: str | None = None
+    locked: bool = False
+    carry_forward: bool = False
+    guidance: str | None = None
+    group: str | None = None
+
+    @property
+    def placeholder(self) -> str:
+        return PLACEHOLDERS[self.kind]
+
+    @property
+    def bookmark(self) -> str:
+        return bookmark_name("_f_", self.pointer)
+
+    @property
+    def display_label(self) -> str:
+        """The label as printed in the form's label column."""
+        return f"{self.group}: {self.label}" if self.group else self.label
+
+    def at(self, index: int) -> str:
+        """This column's pointer in row `index` of its table."""
+        return self.pointer.replace("*", str(index), 1)
+
+    def label_for(self, value: Any) -> str:
+        for choice in self.choices:
+            if choice.value == value:
+                return choice.label
+        return str(value)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A repeating group: an array of flat objects, shown as a Word table."""
+
+    pointer: str
+    key: str
+    label: str
+    columns: tuple[Field, ...]
+    section: str
+    role: str | None
+    blank_rows: int = 3
+    required: bool = False
+    min_items: int = 0
+    guidance: str | None = None
+    prefill: str | None = None
+    prefill_rows: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
+    carry_forward: bool = False
+
+    @property
+    def bookmark(self) -> str:
+        return bookmark_name("_t_", self.pointer)
+
+    def column(self, key: str) -> Field:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    role: str | None
+    guidance: str | None
+    items: tuple[Field | Table, ...]
+    is_table: bool = False  # the whole section is one table (e.g. /targets)
+
+    @property
+    def pointer(self) -> str:
+        return "/" + self.key
+
+
+@dataclass(frozen=True)
+class Authority:
+    id: str
+    code: str
+    name: str
+    phases: tuple[str, ...]
+    return_window: Mapping[str, Any] = field(hash=False, compare=False)
+    qa_framework: Mapping[str, Any] = field(hash=False, compare=False)
+    branding: Mapping[str, str] = field(hash=False, compare=False)
+    roles: Mapping[str, str] = field(hash=False, compare=False)
+    raw: Mapping[str, Any] = field(repr=False, hash=False, compare=False)
+
+    def role_label(self, role: str | None) -> str:
+        if role is None:
+            return ""
+        return self.roles.get(role, role.replace("-", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class FormModel:
+    authority: str
+    phase: str
+    schema_id: str
+    version: str
+    title: str
+    sections: tuple[Section, ...]
+    schema: Mapping[str, Any] = field(repr=False, hash=False, compare=False)
+
+    def fields(self) -> Iterator[Field]:
+        """Every scalar field, in form order (table columns are not included)."""
+        for section in self.sections:
+            for item in section.items:
+                if isinstance(item, Field):
+                    yield item
+
+    def tables(self) -> Iterator[Table]:
+        for section in self.sections:
+            for item in section.items:
+                if isinstance(item, Table):
+                    yield item
+
+    @cached_property
+    def field_map(self) -> dict[str, Field]:
+        """Scalar fields and table columns (pointers with `*`) by pointer."""
+        out = {f.pointer: f for f in self.fields()}
+        for table in self.tables():
+            for col in table.columns:
+                out[col.pointer] = col
+        return out
+
+    @cached_property
+    def table_map(self) -> dict[str, Table]:
+        return {t.pointer: t for t in self.tables()}
+
+    def describe(self, pointer: str) -> tuple[Section | None, str]:
+        """The section a pointer belongs to and a human name for it ("Targets, row 2: Who")."""
+        parts = [p for p in pointer.split("/")[1:]]
+        if not parts:
+            return None, "the whole form"
+        section = next((s for s in self.sections if s.key == parts[0]), None)
+        if section is None:
+            return None, pointer
+        generic = "/" + "/".join("*" if p.isdigit() else p for p in parts)
+        f = self.field_map.get(generic)
+        if f is not None:
+            return section, f.display_label
+        for table in self.tables():
+            if pointer == table.pointer or generic == table.pointer:
+                return section, table.label
+            if generic.startswith(table.pointer + "/*"):
+                row = next((p for p in parts if p.isdigit()), None)
+                rest = generic[len(table.pointer) + 2 :].lstrip("/")
+                row_text = f"{table.label}, row {int(row) + 1}" if row is not None else table.label
+                if rest:
+                    try:
+                        return section, f"{row_text}: {table.column(rest).label}"
+                    except KeyError:
+                        return section, row_text
+                return section, row_text
+        return section, section.title
+
+    def prefilled_fields(self) -> list[Field]:
+        return [f for f in self.fields() if f.prefill]
+
+    def labels(self) -> set[str]:
+        return {f.display_label for f in self.fields()} | {t.label for t in self.tables()}
+
+
+def bookmark_name(prefix: str, pointer: str) -> str:
+    """A Word bookmark name for a pointer: at most 40 characters, letters, digits and underscores."""
+    body = re.sub(r"[^A-Za-z0-9_]", "_", pointer.strip("/").replace("/", "_"))
+    name = prefix + body
+    if len(name) <= 40:
+        return name
+    digest = hashlib.sha1(pointer.encode()).hexdigest()[:8]
+    return (prefix + body)[: 40 - 9] + "_" + digest
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SchemaError(f"The schema file {path} is missing.") from exc
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"The schema file {path} is not valid JSON: {exc}") from exc
+
+
+@cache
+def registry() -> Registry:
+    """Every bundled schema, registered under its `$id`."""
+    resources = []
+    for path in sorted(schemas_dir().rglob("*.schema.json")):
+        contents = _load_json(path)
+        if "$id" not in contents:
+            raise SchemaError(f"The schema file {path} has no $id.")
+        resources.append((contents["$id"], Resource.from_contents(contents, DRAFT202012)))
+    return Registry().with_resources(resources)
+
+
+def authority_ids() -> list[str]:
+    return sorted(
+        p.name for p in schemas_dir().iterdir() if p.is_dir() and (p / "authority.json").is_file()
+    )
+
+
+@cache
+def load_authority(authority_id: str) -> Authority:
+    path = schemas_dir() / authority_id / "authority.json"
+    if not path.is_file():
+        known = ", ".join(authority_ids()) or "none"
+        raise SchemaError(f"There is no authority called '{authority_id}'. Known: {known}.")
+    raw = _load_json(path)
+    phases = tuple(raw.get("phases", ()))
+    for phase in phases:
+        if phase not in PHASES:
+            raise SchemaError(f"{path}: unknown phase '{phase}'.")
+    return Authority(
+        id=raw["id"],
+        code=raw["code"],
+        name=raw["name"],
+        phases=phases,
+        return_window=raw.get("return_window", {}),
+        qa_framework=raw.get("qa_framework", {}),
+        branding=raw.get("branding", {}),
+        roles=raw.get("roles", {}),
+        raw=raw,
+    )
+
+
+def schema_path(authority_id: str, phase: str) -> Path:
+    return schemas_dir() / authority_id / f"{phase}.schema.json"
+
+
+@cache
+def load_schema(authority_id: str, phase: str) -> dict[str, Any]:
+    authority = load_authority(authority_id)
+    if phase not in authority.phases:
+        raise SchemaError(
+            f"{authority.name} has no '{phase}' form. Its forms: {', '.join(authority.phases)}."
+        )
+    path = schema_path(authority_id, phase)
+    schema = _load_json(path)
+    if schema.get("$id") is None:
+        raise SchemaError(f"{path} has no $id.")
+    return schema
+
+
+# --------------------------------------------------------------------------------------------
+# The form model
+
+
+def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if key == "$ref":
+            continue
+        if key == "properties" and isinstance(out.get(key), Mapping):
+            props = dict(out[key])
+            for name, sub in value.items():
+                if isinstance(sub, Mapping) and isinstance(props.get(name), Mapping):
+                    props[name] = _deep_merge(props[name], sub)
+                else:
+                    props[name] = sub
+            out[key] = props
+        elif key == "required" and isinstance(out.get(key), list):
+            out[key] = list(dict.fromkeys([*out[key], *value]))
+        else:
+            out[key] = value
+    return out
+
+
+class _Resolver:
+    """Resolves `$ref` for the form model, merging the sibling keywords over the target."""
+
+    def __init__(self, base_uri: str) -> None:
+        self._resolver = registry().resolver(base_uri=base_uri)
+
+    def resolve(self, node: Any) -> tuple[Any, _Resolver]:
+        if not isinstance(node, Mapping) or "$ref" not in node:
+            return node, self
+        resolved = self._resolver.lookup(node["$ref"])
+        child = _Resolver.__new__(_Resolver)
+        child._resolver = resolved.resolver
+        target, child = child.resolve(resolved.contents)
+        return _deep_merge(target, node), child
+
+
+def _kind(node: Mapping[str, Any]) -> tuple[str, str]:
+    json_type = node.get("type", "string")
+    if isinstance(json_type, list):
+        json_type = next(t for t in json_type if t != "null")
+    widget = node.get("x-widget")
+    if json_type == "boolean":
+        return "checkbox", "boolean"
+    if "enum" in node:
+        return "choice", json_type
+    if json_type == "string" and node.get("format") == "date":
+        return "date", json_type
+    if widget in {"multiline", "percentage", "money"}:
+        return widget, json_type
+    if json_type in {"number", "integer"}:
+        return json_type, json_type
+    return "text", "string"
+
+
+def _choices(node: Mapping[str, Any]) -> tuple[Choice, ...]:
+    values = node.get("enum", [])
+    labels = node.get("x-enum-labels") or [str(v) for v in values]
+    if len(labels) != len(values):
+        raise SchemaError(f"x-enum-labels and enum differ in length at '{node.get('title')}'.")
+    if len(set(labels)) != len(labels):
+        raise SchemaError(f"Duplicate display texts in x-enum-labels at '{node.get('title')}'.")
+    return tuple(Choice(v, label) for v, label in zip(values, labels, strict=True))
+
+
+def _make_field(
+    node: Mapping[str, Any],
+    pointer: str,
+    key: str,
+    section: str,
+    role: str | None,
+    required: bool,
+    group: str | None = None,
+) -> Field:
+    kind, json_type = _kind(node)
+    return Field(
+        pointer=pointer,
+        key=key,
+        label=node.get("title") or key.replace("_", " ").capitalize(),
+        kind=kind,
+        json_type=json_type,
+        section=section,
+        role=node.get("x-role", role),
+        required=required,
+        choices=_choices(node) if kind == "choice" else (),
+        prefill=node.get("x-prefill"),
+        locked=bool(node.get("x-locked", False)),
+        carry_forward=bool(node.get("x-carry-forward", False)),
+        guidance=node.get("description"),
+        group=group,
+    )
+
+
+def _is_object(node: Any) -> bool:
+    return isinstance(node, Mapping) and (node.get("type") == "object" or "properties" in node)
+
+
+def _make_table(
+    node: Mapping[str, Any], resolver: _Resolver, pointer: str, key: str, section: str,
+    role: str | None, required: bool,
+) -> Table:
+    items, item_resolver = resolver.resolve(node.get("items", {}))
+    if not _is_object(items):
+        raise SchemaError(f"{pointer}: a table's items must be objects of plain fields.")
+    item_required = set(items.get("required", []))
+    columns = []
+    for col_key, col_node in items.get("properties", {}).items():
+        if col_node is False:
+            continue
+        col_node, _ = item_resolver.resolve(col_node)
+        if _is_object(col_node) or col_node.get("type") == "array":
+            raise SchemaError(f"{pointer}/{col_key}: table columns must be plain fields.")
+        columns.append(
+            _make_field(col_node, f"{pointer}/*/{col_key}", col_key, section,
+                        node.get("x-role", role), col_key in item_required)
+        )
+    return Table(
+        pointer=pointer,
+        key=key,
+        label=node.get("title") or key.replace("_", " ").capitalize(),
+        columns=tuple(columns),
+        section=section,
+        role=node.get("x-role", role),
+        blank_rows=int(node.get("x-blank-rows", 3)),
+        required=required,
+        min_items=int(node.get("minItems", 0)),
+        guidance=node.get("description"),
+        prefill=node.get("x-prefill"),
+        prefill_rows=node.get("x-prefill-rows"),
+        carry_forward=bool(node.get("x-carry-forward", False)),
+    )
+
+
+def _walk_object(
+    node: Mapping[str, Any], resolver: _Resolver, pointer: str, section: str, role: str | None,
+    group: str | None, out: list[Field | Table],
+) -> None:
+    required = set(node.get("required", []))
+    for key, sub in node.get("properties", {}).items():
+        if sub is False:
+            continue
+        sub, sub_resolver = resolver.resolve(sub)
+        sub_pointer = f"{pointer}/{key}"
+        sub_role = sub.get("x-role", role)
+        if sub.get("type") == "array":
+            out.append(_make_table(sub, sub_resolver, sub_pointer, key, section, sub_role,
+                                   key in required))
+        elif _is_object(sub):
+            if group is not None:
+                raise SchemaError(f"{sub_pointer}: forms nest at most one group inside a section.")
+            _walk_object(sub, sub_resolver, sub_pointer, section, sub_role,
+                         sub.get("title") or key, out)
+        else:
+            out.append(_make_field(sub, sub_pointer, key, section, sub_role, key in required, group))
+
+
+@cache
+def form_model(authority_id: str, phase: str) -> FormModel:
+    """The form model of one authority's form for one phase."""
+    schema = load_schema(authority_id, phase)
+    resolver = _Resolver(schema["$id"])
+    sections = []
+    root_required = set(schema.get("required", []))
+    for key, node in schema.get("properties", {}).items():
+        node, sub_resolver = resolver.resolve(node)
+        title = node.get("title") or key.replace("_", " ").capitalize()
+        role = node.get("x-role")
+        items: list[Field | Table] = []
+        if node.get("type") == "array":
+            items.append(_make_table(node, sub_resolver, "/" + key, key, title, role,
+                                     key in root_required))
+            is_table = True
+        elif _is_object(node):
+            _walk_object(node, sub_resolver, "/" + key, title, role, None, items)
+            is_table = False
+        else:
+            raise SchemaError(f"/{key}: a section must be an object or a table.")
+        sections.append(Section(key, title, role, node.get("description"), tuple(items), is_table))
+    model = FormModel(
+        authority=authority_id,
+        phase=phase,
+        schema_id=schema["$id"],
+        version=str(schema.get("x-version", "0")),
+        title=schema.get("title", PHASE_TITLES[phase]),
+        sections=tuple(sections),
+        schema=schema,
+    )
+    _check_model(model)
+    return model
+
+
+def _check_model(model: FormModel) -> None:
+    seen: dict[str, str] = {}
+    for f in model.fields():
+        if f.display_label in seen:
+            raise SchemaError(
+                f"{model.authority}/{model.phase}: the label '{f.display_label}' is used by both "
+                f"{seen[f.display_label]} and {f.pointer}; labels must be unique so that a form "
+                "whose controls were stripped can still be read."
+            )
+        seen[f.display_label] = f.pointer
+    bookmarks = [f.bookmark for f in model.fields()] + [t.bookmark for t in model.tables()]
+    if len(set(bookmarks)) != len(bookmarks):
+        raise SchemaError(f"{model.authority}/{model.phase}: two fields share a bookmark name.")
+
+
+def all_forms() -> list[tuple[str, str]]:
+    """Every (authority, phase) pair that has a schema."""
+    return [(a, p) for a in authority_ids() for p in load_authority(a).phases]
+
+
+def clear_caches() -> None:
+    """Forget loaded schemas (after `template build` writes, or in tests)."""
+    for fn in (registry, load_authority, load_schema, form_model):
+        fn.cache_clear()

@@ -1,0 +1,249 @@
+"""The schema engine: jsonschema with three named custom keywords, and errors turned into findings.
+
+JSON Schema does the work (`required`, `if`/`then`, `contains`, formats on). What it cannot say is a
+named keyword, so the schema still shows every rule:
+
+- `pepDateAfter: "/pep/meeting_date"` — this date must be after the date at that pointer;
+- `pepDateNotAfter: "/pep/next_meeting_date"` — this date must be on or before it;
+- `pepReturnedInTime: {"days": 5, "unit": "working"}` — the form came back within that many
+  working (or calendar) days of the meeting.
+
+The validator knows nothing of Word: it takes an instance and returns findings.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError, validators
+
+from pepforms.calendar import working_days_after
+from pepforms.errors import SchemaError
+from pepforms.schema import FormModel, registry
+from pepforms.validate.findings import CATALOGUE, ERROR, Finding, make, sort_findings
+
+# Keywords whose errors a schema may name (x-code), word (x-message) or soften (x-severity).
+# Type, format, enum, range and length errors always take their generic codes.
+RULE_KEYWORDS = frozenset({
+    "required", "anyOf", "oneOf", "allOf", "not", "const", "contains", "minContains",
+    "maxContains", "pattern", "dependentRequired", "minItems", "maxItems",
+    "pepDateAfter", "pepDateNotAfter", "pepReturnedInTime",
+})
+
+GENERIC_CODES = {
+    "required": "missing-value",
+    "minItems": "too-few-rows",
+    "maxItems": "too-many-rows",
+    "type": "wrong-type",
+    "enum": "not-an-option",
+    "minimum": "out-of-range",
+    "maximum": "out-of-range",
+    "exclusiveMinimum": "out-of-range",
+    "exclusiveMaximum": "out-of-range",
+    "maxLength": "too-long",
+    "minLength": "missing-value",
+    "pattern": "wrong-format",
+    "pepDateAfter": "date-too-early",
+    "pepDateNotAfter": "date-too-late",
+    "pepReturnedInTime": "returned-late",
+}
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    """What the rules need beyond the instance."""
+
+    returned_on: date | None = None  # when the form came back (for pepReturnedInTime)
+
+
+_ROOT: contextvars.ContextVar[tuple[Any, ValidationContext]] = contextvars.ContextVar("pep_root")
+
+
+def _resolve_pointer(root: Any, pointer: str) -> Any:
+    node = root
+    for part in pointer.strip("/").split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def _as_date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _pep_date_after(validator: Any, other: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    root, _ = _ROOT.get()
+    mine, theirs = _as_date(instance), _as_date(_resolve_pointer(root, other))
+    if mine is not None and theirs is not None and not mine > theirs:
+        yield ValidationError(f"{instance} is not after {other} ({theirs.isoformat()})")
+
+
+def _pep_date_not_after(validator: Any, other: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    root, _ = _ROOT.get()
+    mine, theirs = _as_date(instance), _as_date(_resolve_pointer(root, other))
+    if mine is not None and theirs is not None and mine > theirs:
+        yield ValidationError(f"{instance} is after {other} ({theirs.isoformat()})")
+
+
+def _pep_returned_in_time(validator: Any, rule: Mapping[str, Any], instance: Any,
+                          schema: Any) -> Iterator[ValidationError]:
+    root, context = _ROOT.get()
+    meeting = _as_date(_resolve_pointer(root, rule.get("from", "/pep/meeting_date")))
+    if meeting is None or context.returned_on is None:
+        return
+    limit = int(rule["days"])
+    if rule.get("unit", "working") == "working":
+        days = working_days_after(meeting, context.returned_on)
+    else:
+        days = max((context.returned_on - meeting).days, 0)
+    if days > limit:
+        yield ValidationError(f"returned {days} {rule.get('unit', 'working')} days after the "
+                              f"meeting; limit {limit}")
+
+
+PepValidator = validators.extend(
+    Draft202012Validator,
+    {
+        "pepDateAfter": _pep_date_after,
+        "pepDateNotAfter": _pep_date_not_after,
+        "pepReturnedInTime": _pep_returned_in_time,
+    },
+)
+
+
+@cache
+def validator_for(schema_id: str) -> Any:
+    schema = registry().contents(schema_id)
+    return PepValidator(schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def _pointer(error: ValidationError) -> str:
+    return "".join("/" + _escape(str(p)) for p in error.absolute_path)
+
+
+def _missing_property(error: ValidationError) -> str | None:
+    for name in error.validator_value or []:
+        if error.message.startswith(repr(name)):
+            return str(name)
+    return None
+
+
+def _range_detail(schema: Mapping[str, Any]) -> str:
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    if low is not None and high is not None:
+        return f"between {low:g} and {high:g}"
+    if low is not None:
+        return f"at least {low:g}"
+    if high is not None:
+        return f"at most {high:g}"
+    return "in range"
+
+
+def _other_label(model: FormModel, pointer: str) -> str:
+    return model.describe(pointer)[1]
+
+
+def to_finding(model: FormModel, error: ValidationError, instance: Any) -> Finding:
+    keyword = str(error.validator)
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    pointer = _pointer(error)
+    if keyword == "required":
+        name = _missing_property(error)
+        if name is not None:
+            pointer = f"{pointer}/{_escape(name)}"
+    if keyword in RULE_KEYWORDS and schema.get("x-focus"):
+        pointer = f"{pointer}/{schema['x-focus']}"
+    if keyword == "pepReturnedInTime":
+        pointer = error.validator_value.get("from", "/pep/meeting_date")
+    code = GENERIC_CODES.get(keyword, "rule-broken")
+    if keyword == "format":
+        code = {"date": "invalid-date", "email": "invalid-email"}.get(
+            str(error.validator_value), "wrong-format")
+    rule = keyword in RULE_KEYWORDS
+    if rule and schema.get("x-code"):
+        code = schema["x-code"]
+        if code not in CATALOGUE:
+            raise SchemaError(f"{model.schema_id}: x-code '{code}' is not in the catalogue.")
+    section, label = model.describe(pointer)
+    values: dict[str, Any] = {"label": label, "detail": "", "limit": ""}
+    if keyword in {"minItems", "maxItems", "maxLength"}:
+        values["limit"] = error.validator_value
+    elif keyword == "enum":
+        field = model.field_map.get(_generic(pointer))
+        options = [c.label for c in field.choices] if field else error.validator_value
+        values["detail"] = ", ".join(str(o) for o in options)
+    elif keyword in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
+        values["detail"] = _range_detail(schema)
+    elif keyword == "type":
+        values["detail"] = {"number": "a number", "integer": "a whole number",
+                            "string": "text", "boolean": "ticked or not ticked",
+                            "array": "a table", "object": "a section"}.get(
+            str(error.validator_value), str(error.validator_value))
+    elif keyword in {"pepDateAfter", "pepDateNotAfter"}:
+        other = str(error.validator_value)
+        values["other"] = _other_label(model, other)
+        values["value"] = _uk(error.instance)
+        values["other_value"] = _uk(_resolve_pointer(instance, other))
+    elif keyword == "pepReturnedInTime":
+        rule_value = error.validator_value
+        values["limit"] = rule_value["days"]
+        values["unit"] = "working days" if rule_value.get("unit", "working") == "working" \
+            else "days"
+        values["days"] = error.message.split()[1]
+    elif keyword not in {"required", "format", "pattern"}:
+        values["detail"] = ""
+    message = schema.get("x-message") if rule and schema.get("x-message") else None
+    severity = schema.get("x-severity") if rule and schema.get("x-severity") else None
+    role = ""
+    field = model.field_map.get(_generic(pointer))
+    if field is not None and field.role:
+        role = field.role
+    elif section is not None and section.role:
+        role = section.role
+    return make(code, pointer=pointer, section=section.title if section else "", role=role,
+                severity=severity, message=message, note=error.message, **values)
+
+
+def _uk(value: Any) -> str:
+    d = _as_date(value)
+    return d.strftime("%d/%m/%Y") if d and d.year >= 1000 else str(value)
+
+
+def _generic(pointer: str) -> str:
+    return "/".join("*" if p.isdigit() else p for p in pointer.split("/"))
+
+
+def validate_instance(model: FormModel, instance: Any,
+                      context: ValidationContext | None = None) -> list[Finding]:
+    """Every rule of the form's schema applied to an instance, as sorted findings."""
+    validator = validator_for(model.schema_id)
+    token = _ROOT.set((instance, context or ValidationContext()))
+    try:
+        errors = list(validator.iter_errors(instance))
+    finally:
+        _ROOT.reset(token)
+    return sort_findings([to_finding(model, e, instance) for e in errors])
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == ERROR for f in findings)

@@ -1,0 +1,204 @@
+"""Findings, the one currency of validation, and the catalogue of their stable codes.
+
+Every code is defined once here, with its default severity and a plain-English message template
+addressed to school staff. A schema rule may choose a code (`x-code`), sharpen the message
+(`x-message`) or soften it to a warning (`x-severity`), but it cannot invent a code: a test checks
+that every `x-code` in every schema is in this catalogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    pointer: str
+    section: str
+    role: str
+    message: str
+    note: str = ""
+
+    def sort_key(self) -> tuple[str, str, str, str]:
+        return (self.pointer, self.code, self.severity, self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Code:
+    severity: str
+    title: str
+    message: str  # str.format template: {label}, {other}, {limit}, {value}, {days}, {detail}
+
+
+CATALOGUE: dict[str, Code] = {
+    # ---- reading a file
+    "file-not-found": Code(ERROR, "File not found",
+                           "This file could not be found. Check the name and the folder."),
+    "file-unreadable": Code(ERROR, "File cannot be read",
+                            "This file could not be opened ({detail}). Check it is not open in "
+                            "another program and that you have permission to read it."),
+    "not-a-docx": Code(ERROR, "Not a Word document",
+                       "This is not a Word document (.docx){detail}. Ask the school to send the "
+                       "PEP back as the Word form they were sent."),
+    "old-word-format": Code(ERROR, "Old Word format",
+                            "This is an old-style Word document (.doc). Open it in Word, choose "
+                            "File › Save As › Word Document (.docx), and check it again."),
+    "password-protected": Code(ERROR, "Password protected",
+                               "This document is protected with a password, so it cannot be "
+                               "read. Ask the school to remove the password (File › Info › "
+                               "Protect Document › Encrypt with Password, then clear it) and send "
+                               "it again by secure email."),
+    "damaged-file": Code(ERROR, "Damaged file",
+                         "This file is damaged or was not fully saved or downloaded ({detail}). "
+                         "Ask the school to send it again."),
+    "macro-enabled": Code(ERROR, "Contains macros",
+                          "This document contains macros, which pepforms does not open. Save it "
+                          "as a Word Document (.docx) without macros and check it again."),
+    "strict-open-xml": Code(ERROR, "Strict Open XML",
+                            "This document was saved as 'Strict Open XML'. Open it in Word and "
+                            "save it as a normal Word Document (.docx)."),
+    "too-large": Code(ERROR, "File too large or malformed",
+                      "This file is far larger inside than a PEP form can be ({detail}), so it "
+                      "was not opened. Ask the school to send the form again."),
+    "opendocument": Code(ERROR, "OpenDocument format",
+                         "This document was saved in OpenDocument format (.odt). Open it and save "
+                         "it as Word (.docx), then check it again."),
+    "not-a-pep-form": Code(ERROR, "Not a PEP form",
+                           "This Word document is not one of the Virtual School's PEP forms{detail}. "
+                           "If it is a PEP, ask the school to copy their answers into the form "
+                           "they were sent for this child and term."),
+    "identity-missing": Code(WARNING, "Form details lost",
+                             "This form has lost the hidden details that say which child and term "
+                             "it is for, so it was read as {detail} by its labels. Check it is for "
+                             "the right child before it goes any further."),
+    "read-by-labels": Code(WARNING, "Read by labels",
+                           "This form's fill-in boxes were removed (for example by copying it "
+                           "into a new document), so it was read by the labels beside each "
+                           "answer. Check the values carefully."),
+    "saved-by-other-app": Code(WARNING, "Saved by another program",
+                               "This form was last saved by {detail}. It was read successfully, "
+                               "but some formatting may have changed."),
+    "field-not-found": Code(ERROR, "Question missing from the form",
+                            "The question “{label}” could not be found in this form: it may have "
+                            "been deleted. Use the form as it was sent, without deleting rows."),
+    "value-not-understood": Code(ERROR, "Answer not understood",
+                                 "The answer to “{label}” could not be understood ({detail}). "
+                                 "Please re-enter it."),
+    # ---- identity
+    "wrong-child": Code(ERROR, "Wrong child",
+                        "{detail} This may be a data protection breach: do not forward this "
+                        "form; check with the school which child it is for."),
+    "not-on-roster": Code(ERROR, "Child not on the roster",
+                          "The child this form is for (child ID {detail}) is not on the roster "
+                          "you gave. Check it is one of your children: if not, it may be a data "
+                          "protection breach."),
+    "wrong-term": Code(WARNING, "Different term",
+                       "This form was issued for {detail}. Check it is the current PEP and not "
+                       "last term's."),
+    "locked-value-changed": Code(ERROR, "Pre-filled detail changed",
+                                 "“{label}” was filled in by the Virtual School and locked, but "
+                                 "it has been changed. If it was wrong, tell the Virtual School "
+                                 "rather than editing it; put the original back."),
+    # ---- schema keywords
+    "missing-value": Code(ERROR, "Missing answer", "“{label}” is blank. Please fill it in."),
+    "too-few-rows": Code(ERROR, "Not enough rows",
+                         "“{label}” needs at least {limit} row(s) filled in."),
+    "too-many-rows": Code(ERROR, "Too many rows", "“{label}” can have at most {limit} row(s)."),
+    "wrong-type": Code(ERROR, "Wrong kind of answer",
+                       "“{label}” should be {detail}. Please re-enter it."),
+    "invalid-date": Code(ERROR, "Not a date",
+                         "“{label}” is not a real date. Write it day first, like 14/01/2027."),
+    "invalid-email": Code(ERROR, "Not an email address",
+                          "“{label}” does not look like an email address."),
+    "wrong-format": Code(ERROR, "Wrong format", "“{label}” is not in the expected format."),
+    "not-an-option": Code(ERROR, "Not one of the choices",
+                          "“{label}” must be one of: {detail}."),
+    "out-of-range": Code(ERROR, "Out of range", "“{label}” must be {detail}."),
+    "too-long": Code(ERROR, "Too long", "“{label}” is longer than {limit} characters."),
+    "date-too-early": Code(ERROR, "Date too early",
+                           "“{label}” ({value}) should be after “{other}” ({other_value})."),
+    "date-too-late": Code(ERROR, "Date too late",
+                          "“{label}” ({value}) should be no later than “{other}” "
+                          "({other_value})."),
+    "returned-late": Code(WARNING, "Returned late",
+                          "This form came back {days} {unit} after the meeting; the Virtual "
+                          "School asks for it within {limit} {unit}."),
+    "rule-broken": Code(ERROR, "Rule not met",
+                        "“{label}” does not meet a rule of this form. {detail}"),
+    # ---- named rules (chosen by schemas with x-code)
+    "attendance-not-explained": Code(ERROR, "Low attendance not explained",
+                                     "Attendance is below 95%, so the form must give the reasons "
+                                     "for absence and the strategies to improve attendance."),
+    "part-time-not-explained": Code(ERROR, "Part-time timetable not explained",
+                                    "The child is on a part-time timetable or in alternative "
+                                    "provision: give the reason, the hours and the plan to "
+                                    "return to full time."),
+    "attainment-not-explained": Code(ERROR, "Attainment not explained",
+                                     "Attainment is static or has regressed: explain why, and "
+                                     "what the school is doing about it."),
+    "ehcp-review-date-missing": Code(ERROR, "EHCP review date missing",
+                                     "The child has an EHC plan: give the date of its last "
+                                     "annual review."),
+    "voice-missing": Code(ERROR, "Young person's voice missing",
+                          "The young person's views are not recorded. Record them, or say why "
+                          "they could not be gathered and what was tried."),
+    "wellbeing-target-missing": Code(ERROR, "No wellbeing target",
+                                     "The targets must include at least one wellbeing target "
+                                     "(area “Emotional wellbeing”)."),
+    "required-target-missing": Code(ERROR, "Required target missing",
+                                    "The targets must include {detail}."),
+    "too-few-targets": Code(ERROR, "Not enough targets", "{detail}"),
+    "pp-plus-not-costed": Code(ERROR, "PP+ request not costed",
+                               "Each Pupil Premium Plus request needs its cost: give the cost of "
+                               "each intervention or member of staff."),
+    "pp-plus-not-linked": Code(WARNING, "PP+ request not linked to a target",
+                               "Say which target this Pupil Premium Plus request supports."),
+    "signature-missing": Code(ERROR, "Not signed", "{detail}"),
+    "next-pep-date-missing": Code(ERROR, "Next PEP date missing",
+                                  "Set the date of the next PEP meeting."),
+    "transition-plan-missing": Code(WARNING, "Transition plan missing", "{detail}"),
+    "score-out-of-range": Code(ERROR, "Score out of range", "“{label}” must be a score from "
+                               "{detail}."),
+    "action-incomplete": Code(ERROR, "Action incomplete", "{detail}"),
+}
+
+
+def render_message(code: str, **values: Any) -> str:
+    """The catalogue message for `code`, with the given values filled in."""
+    template = CATALOGUE[code].message
+    safe = _Defaults(values)
+    return template.format_map(safe).replace("  ", " ").strip()
+
+
+class _Defaults(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def make(code: str, *, pointer: str = "", section: str = "", role: str = "",
+         severity: str | None = None, message: str | None = None, note: str = "",
+         **values: Any) -> Finding:
+    """A finding from the catalogue."""
+    entry = CATALOGUE[code]
+    return Finding(
+        code=code,
+        severity=severity or entry.severity,
+        pointer=pointer,
+        section=section,
+        role=role,
+        message=message or render_message(code, **values),
+        note=note,
+    )
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(set(findings), key=Finding.sort_key)

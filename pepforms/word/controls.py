@@ -1,0 +1,258 @@
+"""Word content controls (`w:sdt`): building them for templates, reading them, and setting their value.
+
+A control is built for one form-model field. In a template its content and state may be Jinja
+slots (`slot` is the Jinja expression of a prepared slot dict, see `render.slot`), so that the same
+control renders as a locked pre-filled value or as an empty control with its placeholder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from lxml import etree
+
+from pepforms.schema import PLACEHOLDERS, Field
+from pepforms.word.ooxml import CHECKED_GLYPH, UNCHECKED_GLYPH, el, qn, text_of
+
+PLACEHOLDER_STYLE = "PlaceholderText"
+VALUE_STYLE = "DefaultParagraphFont"
+
+# Placeholder texts that mean "nothing entered": ours, and Word's and LibreOffice's defaults.
+KNOWN_PLACEHOLDERS = frozenset(
+    {p for p in PLACEHOLDERS.values() if p}
+    | {
+        "Click or tap here to enter text.",
+        "Click here to enter text.",
+        "Click or tap to enter a date.",
+        "Click here to enter a date.",
+        "Choose an item.",
+        "Enter text",
+        "Click to enter text.",
+    }
+)
+
+
+def _jinja(slot: str, attribute: str) -> str:
+    """A Jinja expression printing one attribute of a render slot."""
+    return "{{ " + slot + "." + attribute + " }}"
+
+
+def _type_element(field: Field, slot: str | None) -> etree._Element:
+    kind = field.kind
+    if kind == "date":
+        date_el = el("w:date", None,
+                     el("w:dateFormat", {"w:val": "dd/MM/yyyy"}),
+                     el("w:lid", {"w:val": "en-GB"}),
+                     el("w:storeMappedDataAs", {"w:val": "dateTime"}),
+                     el("w:calendar", {"w:val": "gregorian"}))
+        if slot:
+            date_el.set(qn("w:fullDate"), _jinja(slot, "iso"))
+        return date_el
+    if kind == "choice":
+        items = [el("w:listItem", {"w:displayText": c.label, "w:value": str(c.value)})
+                 for c in field.choices]
+        return el("w:dropDownList", None, *items)
+    if kind == "checkbox":
+        checked = _jinja(slot, "checked") if slot else "0"
+        return el("w14:checkbox", None,
+                  el("w14:checked", {"w14:val": checked}),
+                  el("w14:checkedState", {"w14:val": "2612", "w14:font": "MS Gothic"}),
+                  el("w14:uncheckedState", {"w14:val": "2610", "w14:font": "MS Gothic"}))
+    if kind == "multiline":
+        return el("w:richText")
+    return el("w:text")
+
+
+def build_control(field: Field, *, tag: str, sdt_id: int, slot: str | None = None,
+                  locked: bool = False) -> etree._Element:
+    """An inline content control for `field`, tagged with `tag` (its pointer, possibly Jinja).
+
+    With `slot`, the control's text, placeholder state, style and lock come from the rendered
+    slot; without, it is an empty control showing its placeholder.
+    """
+    if field.kind == "checkbox":
+        glyph = _jinja(slot, "text") if slot else UNCHECKED_GLYPH
+        run = el("w:r", None, el("w:rPr", None, el("w:rFonts", {"w:ascii": "MS Gothic",
+                                                                 "w:hAnsi": "MS Gothic",
+                                                                 "w:eastAsia": "MS Gothic"})),
+                 el("w:t", None, text=glyph))
+        show = None
+        style = None
+    else:
+        style = _jinja(slot, "style") if slot else PLACEHOLDER_STYLE
+        text = _jinja(slot, "text") if slot else field.placeholder
+        run = el("w:r", None, el("w:rPr", None, el("w:rStyle", {"w:val": style})),
+                 el("w:t", None, text=text))
+        show = _jinja(slot, "ph") if slot else "1"
+    lock = (_jinja(slot, "lock")) if (slot and locked) else "sdtLocked"
+    props = el("w:sdtPr")
+    if style is not None:
+        props.append(el("w:rPr", None, el("w:rStyle", {"w:val": style})))
+    props.append(el("w:alias", {"w:val": field.display_label[:250]}))
+    props.append(el("w:tag", {"w:val": tag}))
+    props.append(el("w:id", {"w:val": sdt_id}))
+    props.append(el("w:lock", {"w:val": lock}))
+    if show is not None:
+        props.append(el("w:showingPlcHdr", {"w:val": show}))
+    props.append(_type_element(field, slot))
+    return el("w:sdt", None, props, el("w:sdtContent", None, run))
+
+
+# ------------------------------------------------------------------------------------------
+# Reading a control
+
+
+@dataclass(frozen=True)
+class ControlValue:
+    """What a control holds, before coercion by the schema type."""
+
+    text: str | None  # None: empty or still the placeholder
+    checked: bool | None = None  # checkboxes
+    full_date: str | None = None  # date pickers: w:fullDate
+    is_dropdown: bool = False
+    locked: bool = False
+
+
+def _on(value: str | None) -> bool:
+    return value is None or value.lower() in {"1", "true", "on"}
+
+
+def control_tag(sdt: etree._Element) -> str | None:
+    tag = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
+    return None if tag is None else tag.get(qn("w:val"))
+
+
+def read_control(sdt: etree._Element) -> ControlValue:
+    props = sdt.find(qn("w:sdtPr"))
+    content = sdt.find(qn("w:sdtContent"))
+    # LibreOffice re-emits a checkbox as a block control around an inner checkbox control: the
+    # inner one holds the state, so look for a checkbox anywhere inside.
+    checkbox = sdt.find(f".//{qn('w14:checkbox')}")
+    lock = props.find(qn("w:lock")) if props is not None else None
+    locked = lock is not None and lock.get(qn("w:val")) in {"contentLocked", "sdtContentLocked"}
+    if checkbox is not None:
+        state = checkbox.find(qn("w14:checked"))
+        checked = state is not None and _on(state.get(qn("w14:val")))
+        return ControlValue(text=None, checked=checked, locked=locked)
+    text = text_of(content) if content is not None else ""
+    placeholder = False
+    full_date = None
+    dropdown = False
+    if props is not None:
+        show = props.find(qn("w:showingPlcHdr"))
+        placeholder = show is not None and _on(show.get(qn("w:val")))
+        date_el = props.find(qn("w:date"))
+        if date_el is not None:
+            full_date = date_el.get(qn("w:fullDate")) or None
+        dropdown = props.find(qn("w:dropDownList")) is not None or \
+            props.find(qn("w:comboBox")) is not None
+    cleaned = text.strip()
+    # showingPlcHdr alone is not trusted: LibreOffice keeps it on dates and drop-downs after the
+    # value changed. A placeholder is still in the placeholder style.
+    if placeholder and content is not None:
+        styles = {s.get(qn("w:val")) for s in content.iter(qn("w:rStyle"))}
+        placeholder = PLACEHOLDER_STYLE in styles
+    if placeholder or cleaned in KNOWN_PLACEHOLDERS or not cleaned:
+        return ControlValue(text=None, full_date=None if placeholder else full_date,
+                            is_dropdown=dropdown, locked=locked)
+    return ControlValue(text=text, full_date=full_date, is_dropdown=dropdown, locked=locked)
+
+
+# ------------------------------------------------------------------------------------------
+# Setting a control's value (fill; what Word does when a person types)
+
+
+def display_text(field: Field, value: object) -> str:
+    from pepforms.values import format_date, format_money, format_number
+
+    if value is None:
+        return ""
+    if field.kind == "choice":
+        return field.label_for(value)
+    if field.kind == "date":
+        return format_date(date.fromisoformat(str(value)))
+    if field.kind == "money":
+        return format_money(float(value))  # type: ignore[arg-type]
+    if field.kind == "percentage":
+        return format_number(value) + "%"  # type: ignore[arg-type]
+    if field.kind in {"number", "integer"}:
+        return format_number(value)  # type: ignore[arg-type]
+    return str(value)
+
+
+def _runs_for(text: str, rpr: etree._Element | None) -> list[etree._Element]:
+    runs = []
+    for i, line in enumerate(text.split("\n")):
+        run = el("w:r")
+        if rpr is not None:
+            run.append(_copy(rpr))
+        if i:
+            run.append(el("w:br"))
+        t = el("w:t", None, text=line)
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        run.append(t)
+        runs.append(run)
+    return runs
+
+
+def _copy(node: etree._Element) -> etree._Element:
+    return etree.fromstring(etree.tostring(node))
+
+
+def set_control(sdt: etree._Element, field: Field, value: object) -> None:
+    """Put `value` into a control the way Word does when a person fills it in."""
+    props = sdt.find(qn("w:sdtPr"))
+    content = sdt.find(qn("w:sdtContent"))
+    if props is None or content is None:
+        raise ValueError("not a content control")
+    checkbox = sdt.find(f".//{qn('w14:checkbox')}")
+    if checkbox is not None:
+        state = checkbox.find(qn("w14:checked"))
+        if state is not None:
+            state.set(qn("w14:val"), "1" if value else "0")
+        for t in content.iter(qn("w:t")):
+            t.text = CHECKED_GLYPH if value else UNCHECKED_GLYPH
+            break
+        return
+    show = props.find(qn("w:showingPlcHdr"))
+    empty = value is None or value == ""
+    text = field.placeholder if empty else display_text(field, value)
+    if show is not None and not empty:
+        props.remove(show)
+    elif empty and show is None:
+        show = el("w:showingPlcHdr")
+        # Keep the schema order: showingPlcHdr goes before the type element.
+        props.insert(len(props) - 1, show)
+    elif show is not None:
+        show.set(qn("w:val"), "1")
+    date_el = props.find(qn("w:date"))
+    if date_el is not None:
+        if empty:
+            date_el.attrib.pop(qn("w:fullDate"), None)
+        else:
+            date_el.set(qn("w:fullDate"), f"{value}T00:00:00Z")
+    # The run properties of the first run, without the placeholder style.
+    first_rpr = content.find(f".//{qn('w:rPr')}")
+    rpr = _copy(first_rpr) if first_rpr is not None else None
+    if rpr is not None:
+        for style in rpr.findall(qn("w:rStyle")):
+            if empty:
+                style.set(qn("w:val"), PLACEHOLDER_STYLE)
+            else:
+                rpr.remove(style)
+    props_rpr = props.find(qn("w:rPr"))
+    if props_rpr is not None and not empty:
+        props.remove(props_rpr)
+    # Block-level controls hold paragraphs: keep the first paragraph and put the runs in it.
+    paragraph = content.find(qn("w:p"))
+    holder = content
+    if paragraph is not None:
+        for extra in content.findall(qn("w:p"))[1:]:
+            content.remove(extra)
+        holder = paragraph
+    for child in list(holder):
+        if child.tag != qn("w:pPr"):
+            holder.remove(child)
+    for run in _runs_for(text, rpr):
+        holder.append(run)

@@ -1,0 +1,172 @@
+"""Filling a form's controls from an instance, as a person would in Word (MIS exports, samples, tests).
+
+Locked pre-filled values are never changed: a different value in the data is reported instead.
+Tables take exactly the data's rows: rows are added (copies of the last row, controls re-tagged)
+or left empty as needed.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from pepforms.schema import Field, FormModel, Table
+from pepforms.word.controls import read_control, set_control
+from pepforms.word.ooxml import el, parse_untrusted, qn
+from pepforms.word.reader import (
+    _find_table,
+    _header_row_index,
+    _Unreadable,
+    coerce,
+    scan,
+)
+
+_ROW_TAG = re.compile(r"^(?P<table>.*)/(?P<index>\d+)/(?P<key>[^/]+)$")
+
+
+@dataclass
+class FillResult:
+    data: bytes
+    notes: list[str] = field(default_factory=list)  # what could not be filled, in plain words
+
+
+def _get(instance: dict[str, Any], pointer: str) -> Any:
+    node: Any = instance
+    for part in pointer.strip("/").split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _set_cell(cell: etree._Element, col: Field, value: Any, tag: str) -> None:
+    control = cell.find(f".//{qn('w:sdt')}")
+    if control is not None:
+        tag_el = control.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
+        if tag_el is not None:
+            tag_el.set(qn("w:val"), tag)
+        set_control(control, col, value)
+        return
+    # A row inserted by hand has no controls: write the text as a person would.
+    from pepforms.word.controls import display_text
+
+    paragraphs = cell.findall(qn("w:p"))
+    if not paragraphs:
+        paragraphs = [el("w:p")]
+        cell.append(paragraphs[0])
+    for extra in paragraphs[1:]:
+        cell.remove(extra)
+    p = paragraphs[0]
+    for child in list(p):
+        if child.tag != qn("w:pPr"):
+            p.remove(child)
+    if value is None or value == "":
+        return
+    text = ("\u2612" if value else "\u2610") if col.kind == "checkbox" else \
+        display_text(col, value)
+    for i, line in enumerate(text.split("\n")):
+        run = el("w:r")
+        if i:
+            run.append(el("w:br"))
+        t = el("w:t", None, text=line)
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        run.append(t)
+        p.append(run)
+
+
+def _fill_table(table: Table, node: etree._Element, rows: list[dict[str, Any]]) -> None:
+    trs = node.findall(qn("w:tr"))
+    header = _header_row_index(trs, table)
+    body = trs[header + 1:]
+    if not body:
+        raise ValueError(f"the table {table.label} has no rows to fill")
+    template_row = body[-1]
+    while len(body) < len(rows):
+        new = copy.deepcopy(template_row)
+        template_row.addnext(new)
+        template_row = new
+        body.append(new)
+    for index, row in enumerate(body):
+        data = rows[index] if index < len(rows) else {}
+        cells = row.findall(qn("w:tc"))
+        for col, cell in zip(table.columns, cells, strict=False):
+            _set_cell(cell, col, data.get(col.key), col.at(index))
+
+
+def fill_document(model: FormModel, document: bytes, instance: dict[str, Any]) -> tuple[bytes, list[str]]:
+    """word/document.xml with the instance's values put in."""
+    root = parse_untrusted(document)
+    found = scan(root)
+    notes: list[str] = []
+    for f in model.fields():
+        value = _get(instance, f.pointer)
+        control = found.controls.get(f.pointer)
+        if control is None and f.bookmark in found.bookmarks:
+            start = found.bookmarks[f.bookmark]
+            sibling = start.getnext()
+            control = sibling if sibling is not None and sibling.tag == qn("w:sdt") else None
+        if control is None:
+            if value is not None:
+                notes.append(f"“{f.display_label}” is not in this form, so it was not filled.")
+            continue
+        current = read_control(control)
+        if current.locked:
+            try:
+                existing = coerce(f, current)
+            except _Unreadable:
+                existing = None
+            if value is not None and value != existing:
+                notes.append(f"“{f.display_label}” is pre-filled and locked, so it was left as "
+                             "it is.")
+            continue
+        if value is None and f.kind == "checkbox":
+            value = False
+        set_control(control, f, value)
+    for table in model.tables():
+        rows = _get(instance, table.pointer)
+        if rows is None:
+            continue
+        node, _ = _find_table(table, found)
+        if node is None:
+            notes.append(f"The table “{table.label}” is not in this form, so it was not filled.")
+            continue
+        _fill_table(table, node, list(rows))
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return xml, notes
+
+
+def fill_docx(model: FormModel, docx: bytes, instance: dict[str, Any]) -> FillResult:
+    """A whole .docx with the instance's values put in; other parts are copied as they are."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src:
+        document, notes = fill_document(model, src.read("word/document.xml"), instance)
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                blob = document if info.filename == "word/document.xml" else src.read(info)
+                dst.writestr(info, blob, compress_type=zipfile.ZIP_DEFLATED)
+    return FillResult(out.getvalue(), notes)
+
+
+def force_values(model: FormModel, docx: bytes, values: dict[str, Any]) -> bytes:
+    """Overwrite controls regardless of their locks: what a person who removes a lock can do.
+
+    Used to make sample returns with a changed pre-filled value.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src:
+        root = parse_untrusted(src.read("word/document.xml"))
+        found = scan(root)
+        for pointer, value in values.items():
+            set_control(found.controls[pointer], model.field_map[pointer], value)
+        document = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                blob = document if info.filename == "word/document.xml" else src.read(info)
+                dst.writestr(info, blob, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()

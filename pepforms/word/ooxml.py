@@ -1,0 +1,109 @@
+"""WordprocessingML vocabulary: namespaces, element builders and the safe XML parser.
+
+Every `w:` name in pepforms is written in `pepforms/word/`; nothing outside this package touches XML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+NS = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "w14": "http://schemas.microsoft.com/office/word/2010/wordml",
+    "w15": "http://schemas.microsoft.com/office/word/2012/wordml",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "ep": "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
+    "op": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+    "vt": "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
+}
+W = NS["w"]
+
+CHECKED_GLYPH = "\u2612"  # ☒
+UNCHECKED_GLYPH = "\u2610"  # ☐
+
+
+def qn(name: str) -> str:
+    """`w:tag` → `{namespace}tag`."""
+    prefix, local = name.split(":")
+    return f"{{{NS[prefix]}}}{local}"
+
+
+def el(name: str, attrs: dict[str, Any] | None = None, *children: etree._Element,
+       text: str | None = None) -> etree._Element:
+    """Build an element; attribute names are qualified names like `w:val`."""
+    element = etree.Element(qn(name))
+    for key, value in (attrs or {}).items():
+        element.set(qn(key), str(value))
+    for child in children:
+        element.append(child)
+    if text is not None:
+        element.text = text
+        if name == "w:t" and (text != text.strip() or "{" in text):
+            element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return element
+
+
+def safe_parser() -> etree.XMLParser:
+    """A parser for untrusted XML: no entities, no network, no huge trees."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                           remove_comments=False, load_dtd=False)
+
+
+def parse_untrusted(data: bytes) -> etree._Element:
+    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
+        raise ValueError("document type declarations are not allowed in Office documents")
+    return etree.fromstring(data, safe_parser())
+
+
+def _inline_text(node: etree._Element) -> str:
+    out: list[str] = []
+    r_tag = qn("w:r")
+    for child in node.iter(qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:sym")):
+        tag = child.tag
+        if tag == qn("w:t"):
+            out.append(child.text or "")
+        elif tag == qn("w:tab"):
+            # A w:tab under w:pPr/w:tabs is a tab stop, not a character.
+            parent = child.getparent()
+            if parent is not None and parent.tag == r_tag:
+                out.append("\t")
+        elif tag == qn("w:sym"):
+            out.append(_symbol(child))
+        else:
+            out.append("\n")
+    return "".join(out)
+
+
+def text_of(element: etree._Element) -> str:
+    """The visible text under an element: runs, tabs and line breaks, paragraphs joined by newlines.
+
+    Deleted text of tracked changes is `w:delText` and so is left out; inserted text is kept.
+    """
+    if element.tag == qn("w:p"):
+        return _inline_text(element)
+    paragraphs = list(element.iter(qn("w:p")))
+    if not paragraphs:
+        return _inline_text(element)
+    lines = [_inline_text(p) for p in paragraphs]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _symbol(node: etree._Element) -> str:
+    code = node.get(qn("w:char"), "")
+    try:
+        value = int(code, 16)
+    except ValueError:
+        return ""
+    # Wingdings ticks and boxes typed as symbols: map the common ones to Unicode boxes.
+    return {0xF0FE: CHECKED_GLYPH, 0xF078: CHECKED_GLYPH, 0xF0A8: UNCHECKED_GLYPH,
+            0xF06F: UNCHECKED_GLYPH}.get(value, chr(value) if value < 0xF000 else "")

@@ -1,0 +1,304 @@
+"""Reading a returned Word form back into an instance: one lxml pass over word/document.xml.
+
+Each field is found by its control's tag, else by its `_f_` bookmark, else by its label row; each
+table by its caption, else its `_t_` bookmark, else its header row. Table rows are read by column
+position, so rows a school inserted with Word's "insert row" (no controls in them) are items too;
+empty rows are not. Typed text is coerced by the field's kind the way people type it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from pepforms.schema import Field, FormModel, Table
+from pepforms.validate.findings import Finding, make
+from pepforms.values import (
+    ValueNotUnderstood,
+    clean_text,
+    parse_bool,
+    parse_date,
+    parse_integer,
+    parse_money,
+    parse_number,
+    parse_percentage,
+)
+from pepforms.word.controls import KNOWN_PLACEHOLDERS, ControlValue, control_tag, read_control
+from pepforms.word.ooxml import parse_untrusted, qn, text_of
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_label(text: str) -> str:
+    text = _SPACES.sub(" ", text.replace("\u00a0", " ")).strip().casefold()
+    return text.rstrip(":*? ").strip()
+
+
+@dataclass
+class DocumentScan:
+    """What one pass over the document found."""
+
+    controls: dict[str, etree._Element] = field(default_factory=dict)  # tag → sdt
+    bookmarks: dict[str, etree._Element] = field(default_factory=dict)  # name → bookmarkStart
+    captions: dict[str, etree._Element] = field(default_factory=dict)  # caption → tbl
+    tables: list[etree._Element] = field(default_factory=list)
+    label_rows: dict[str, etree._Element] = field(default_factory=dict)  # label → value cell
+
+
+def scan(root: etree._Element) -> DocumentScan:
+    found = DocumentScan()
+    sdt, bm, tbl, tr = qn("w:sdt"), qn("w:bookmarkStart"), qn("w:tbl"), qn("w:tr")
+    tc, caption = qn("w:tc"), f"{qn('w:tblPr')}/{qn('w:tblCaption')}"
+    for node in root.iter(sdt, bm, tbl, tr):
+        tag = node.tag
+        if tag == sdt:
+            key = control_tag(node)
+            if key and key not in found.controls:
+                found.controls[key] = node
+        elif tag == bm:
+            name = node.get(qn("w:name"))
+            if name and name not in found.bookmarks:
+                found.bookmarks[name] = node
+        elif tag == tbl:
+            found.tables.append(node)
+            cap = node.find(caption)
+            if cap is not None and cap.get(qn("w:val")):
+                found.captions.setdefault(cap.get(qn("w:val")), node)
+        else:
+            cells = node.findall(tc)
+            if len(cells) >= 2:
+                first = cells[0].find(qn("w:p"))
+                label = normalise_label(text_of(first)) if first is not None else ""
+                if label and label not in found.label_rows:
+                    found.label_rows[label] = cells[1]
+    return found
+
+
+def _ancestor(node: etree._Element, tag: str) -> etree._Element | None:
+    parent = node.getparent()
+    while parent is not None:
+        if parent.tag == tag:
+            return parent
+        parent = parent.getparent()
+    return None
+
+
+def _from_cell(cell: etree._Element) -> ControlValue | str:
+    control = cell.find(f".//{qn('w:sdt')}")
+    if control is not None:
+        return read_control(control)
+    return text_of(cell)
+
+
+def _from_bookmark(start: etree._Element) -> ControlValue | str:
+    holder = _ancestor(start, qn("w:sdt"))
+    if holder is not None:
+        return read_control(holder)
+    cell = _ancestor(start, qn("w:tc"))
+    if cell is not None:
+        return _from_cell(cell)
+    for sibling in start.itersiblings():
+        if sibling.tag == qn("w:sdt"):
+            return read_control(sibling)
+        if sibling.tag == qn("w:bookmarkEnd"):
+            break
+    paragraph = start.getparent()
+    return text_of(paragraph) if paragraph is not None else ""
+
+
+class _Unreadable(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def coerce(f: Field, raw: ControlValue | str) -> Any:
+    """The typed value of what was entered, or None when nothing was. Raises _Unreadable."""
+    if isinstance(raw, ControlValue):
+        if f.kind == "checkbox" and raw.checked is not None:
+            return raw.checked
+        if f.kind == "date" and raw.full_date:
+            try:
+                return parse_date(raw.full_date).isoformat()
+            except ValueNotUnderstood:
+                pass  # fall back to the visible text
+        text = raw.text
+    else:
+        text = raw
+    if text is None:
+        return False if f.kind == "checkbox" else None
+    text = clean_text(text)
+    if not text or text in KNOWN_PLACEHOLDERS or text == f.placeholder:
+        return False if f.kind == "checkbox" else None
+    try:
+        if f.kind == "checkbox":
+            return parse_bool(text)
+        if f.kind == "date":
+            return parse_date(text).isoformat()
+        if f.kind == "percentage":
+            return parse_percentage(text)
+        if f.kind == "money":
+            return parse_money(text)
+        if f.kind == "integer":
+            return parse_integer(text)
+        if f.kind == "number":
+            return parse_number(text)
+        if f.kind == "choice":
+            return _choice(f, text)
+    except ValueNotUnderstood as exc:
+        raise _Unreadable(str(exc)) from None
+    return text
+
+
+def _choice(f: Field, text: str) -> Any:
+    wanted = normalise_label(text)
+    for choice in f.choices:
+        if choice.label == text:
+            return choice.value
+    for choice in f.choices:
+        if normalise_label(choice.label) == wanted or normalise_label(str(choice.value)) == wanted:
+            return choice.value
+    options = ", ".join(c.label for c in f.choices)
+    raise _Unreadable(f"it should be one of: {options}")
+
+
+@dataclass
+class FormRead:
+    """An instance read from a Word form, and how it was read."""
+
+    instance: dict[str, Any]
+    methods: Counter[str]
+    findings: list[Finding]
+    missing: list[str]  # pointers of fields the form no longer has
+
+    @property
+    def method(self) -> str:
+        for way in ("labels", "bookmarks"):
+            if self.methods.get(way):
+                return way
+        return "tags"
+
+
+def _set(instance: dict[str, Any], pointer: str, value: Any) -> None:
+    parts = pointer.strip("/").split("/")
+    node = instance
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def _finding(model: FormModel, code: str, pointer: str, **values: Any) -> Finding:
+    section, label = model.describe(pointer)
+    return make(code, pointer=pointer, section=section.title if section else "",
+                role=(section.role or "") if section else "", label=label, **values)
+
+
+def _find_table(table: Table, found: DocumentScan) -> tuple[etree._Element | None, str]:
+    node = found.captions.get(table.pointer)
+    if node is not None:
+        return node, "tags"
+    start = found.bookmarks.get(table.bookmark)
+    if start is not None:
+        node = _ancestor(start, qn("w:tbl"))
+        if node is not None:
+            return node, "bookmarks"
+    wanted = [normalise_label(c.label) for c in table.columns]
+    for candidate in found.tables:
+        first = candidate.find(qn("w:tr"))
+        if first is None:
+            continue
+        header = [normalise_label(text_of(c)) for c in first.findall(qn("w:tc"))]
+        if header[: len(wanted)] == wanted:
+            return candidate, "labels"
+    return None, ""
+
+
+def _header_row_index(rows: list[etree._Element], table: Table) -> int:
+    first_label = normalise_label(table.columns[0].label)
+    for i, row in enumerate(rows[:3]):
+        cells = row.findall(qn("w:tc"))
+        if cells and normalise_label(text_of(cells[0])) == first_label:
+            return i
+    return 0
+
+
+def _read_table(model: FormModel, table: Table, node: etree._Element,
+                findings: list[Finding]) -> list[dict[str, Any]]:
+    rows = node.findall(qn("w:tr"))
+    header = _header_row_index(rows, table)
+    items: list[dict[str, Any]] = []
+    for row in rows[header + 1:]:
+        cells = row.findall(qn("w:tc"))
+        # Cells can hide inside row- or cell-level content controls (LibreOffice, Word).
+        if not cells:
+            cells = row.findall(f".//{qn('w:tc')}")
+        item: dict[str, Any] = {}
+        problems: list[Finding] = []
+        index = len(items)
+        for col, cell in zip(table.columns, cells, strict=False):
+            try:
+                value = coerce(col, _from_cell(cell))
+            except _Unreadable as exc:
+                problems.append(_finding(model, "value-not-understood", col.at(index),
+                                         detail=exc.detail, note=text_of(cell)[:200]))
+                continue
+            if value is not None:
+                item[col.key] = value
+        if any(v is not False for v in item.values()) or problems:
+            items.append(item)
+            findings.extend(problems)
+    return items
+
+
+def read_document(model: FormModel, document: bytes) -> FormRead:
+    """Read word/document.xml against a form model."""
+    root = parse_untrusted(document)
+    found = scan(root)
+    instance: dict[str, Any] = {}
+    for section in model.sections:
+        if not section.is_table:
+            instance[section.key] = {}
+    methods: Counter[str] = Counter()
+    findings: list[Finding] = []
+    missing: list[str] = []
+    for f in model.fields():
+        raw: ControlValue | str | None = None
+        if f.pointer in found.controls:
+            raw, way = read_control(found.controls[f.pointer]), "tags"
+        elif f.bookmark in found.bookmarks:
+            raw, way = _from_bookmark(found.bookmarks[f.bookmark]), "bookmarks"
+        elif normalise_label(f.display_label) in found.label_rows:
+            raw, way = _from_cell(found.label_rows[normalise_label(f.display_label)]), "labels"
+        if raw is None:
+            missing.append(f.pointer)
+            continue
+        methods[way] += 1
+        try:
+            value = coerce(f, raw)
+        except _Unreadable as exc:
+            note = raw if isinstance(raw, str) else (raw.text or "")
+            findings.append(_finding(model, "value-not-understood", f.pointer,
+                                     detail=exc.detail, note=note[:200]))
+            continue
+        if value is not None:
+            _set(instance, f.pointer, value)
+    for table in model.tables():
+        node, way = _find_table(table, found)
+        if node is None:
+            missing.append(table.pointer)
+            _set(instance, table.pointer, [])
+            continue
+        methods[way] += 1
+        _set(instance, table.pointer, _read_table(model, table, node, findings))
+    return FormRead(instance=instance, methods=methods, findings=findings, missing=missing)
+
+
+def document_labels(document: bytes) -> set[str]:
+    """Normalised labels of every label | value row (for recognising a form without identity)."""
+    return set(scan(parse_untrusted(document)).label_rows)
+
+
