@@ -243,7 +243,7 @@ def print_report(report: Any, verbose: bool) -> None:
             click.echo(f"{result.path}: pass")
             continue
         for f in result.findings:
-            where = " › ".join(x for x in (f.section, _label(f)) if x)
+            where = " › ".join(x for x in (f.section, f.field) if x)
             mark = "" if f.severity == "error" else " (warning)"
             line = f"{result.path}: {where} — {f.message}{mark}" if where else \
                 f"{result.path}: {f.message}{mark}"
@@ -253,10 +253,6 @@ def print_report(report: Any, verbose: bool) -> None:
     counts = report.counts()
     click.echo(f"{len(report.forms)} form(s): {counts['pass']} pass, {counts['fail']} fail, "
                f"{counts['unreadable']} unreadable.")
-
-
-def _label(finding: Any) -> str:
-    return finding.pointer.rsplit("/", 1)[-1].replace("_", " ") if finding.pointer else ""
 
 
 @main.command()

@@ -48,7 +48,7 @@ def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = F
     if result.problems:
         lines.append(f"   The roster has {len(result.problems)} problem(s); {len(errors)} row(s) "
                      "were not used (see roster-problems.csv):")
-        lines += [f"   - line {p.line}: {p.message}" for p in errors]
+        lines += [f"   - {p.message}" for p in errors]
     cases = discover(authority)
     if not cases:
         raise PepformsError(f"There are no sample cases for {authority}.")

@@ -261,6 +261,10 @@ def registry() -> Registry:
         contents = _load_json(path)
         if "$id" not in contents:
             raise SchemaError(f"The schema file {path} has no $id.")
+        # The dialect is given explicitly. `$schema` is dropped because jsonschema switches to
+        # its stock validator class for any subschema declaring one, and so would silently skip
+        # pepforms' own keywords (pepDateAfter, …) inside referenced common blocks.
+        contents = {k: v for k, v in contents.items() if k != "$schema"}
         resources.append((contents["$id"], Resource.from_contents(contents, DRAFT202012)))
     return Registry().with_resources(resources)
 

@@ -24,6 +24,7 @@ class Finding:
     role: str
     message: str
     note: str = ""
+    field: str = ""  # the field's name as the form shows it, e.g. "SMART targets, row 2: Who"
 
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.pointer, self.code, self.severity, self.message)
@@ -197,6 +198,7 @@ def make(code: str, *, pointer: str = "", section: str = "", role: str = "",
         role=role,
         message=message or render_message(code, **values),
         note=note,
+        field=str(values.get("label", "")) if pointer else "",
     )
 
 
