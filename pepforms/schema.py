@@ -74,6 +74,7 @@ class Field:
     carry_forward: bool = False
     guidance: str | None = None
     group: str | None = None
+    schema: Mapping[str, Any] = field(default_factory=dict, repr=False, hash=False, compare=False)
 
     @property
     def placeholder(self) -> str:
@@ -206,7 +207,7 @@ class FormModel:
             return None, pointer
         generic = "/" + "/".join("*" if p.isdigit() else p for p in parts)
         f = self.field_map.get(generic)
-        if f is not None:
+        if f is not None and "*" not in generic:
             return section, f.display_label
         for table in self.tables():
             if pointer == table.pointer or generic == table.pointer:
@@ -410,6 +411,7 @@ def _make_field(
         carry_forward=bool(node.get("x-carry-forward", False)),
         guidance=node.get("description"),
         group=group,
+        schema=node,
     )
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from lxml import etree
 
 from pepforms.schema import PLACEHOLDERS, Field
+from pepforms.values import clean_text, format_date, format_money, format_number
 from pepforms.word.ooxml import CHECKED_GLYPH, UNCHECKED_GLYPH, el, qn, text_of
 
 PLACEHOLDER_STYLE = "PlaceholderText"
@@ -164,8 +165,11 @@ def read_control(sdt: etree._Element) -> ControlValue:
 
 
 def display_text(field: Field, value: object) -> str:
-    from pepforms.values import format_date, format_money, format_number
+    """The text a person would see in the control for `value` (XML-safe)."""
+    return clean_text(_display(field, value))
 
+
+def _display(field: Field, value: object) -> str:
     if value is None:
         return ""
     if field.kind == "choice":

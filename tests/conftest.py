@@ -1,0 +1,70 @@
+"""Shared fixtures: the sample roster, blank forms per phase, and LibreOffice when present."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pepforms.calendar import Term
+from pepforms.forms import form_content, template_path
+from pepforms.generating import _prepared
+from pepforms.resources import samples_dir
+from pepforms.roster import Child, read_roster
+from pepforms.schema import form_model
+from pepforms.word.render import context_for
+
+TERM = Term.parse("spring-2027")
+
+
+@pytest.fixture(scope="session")
+def sample_roster_path() -> Path:
+    return samples_dir() / "roster.csv"
+
+
+@pytest.fixture(scope="session")
+def children(sample_roster_path: Path) -> list[Child]:
+    return read_roster(sample_roster_path, TERM).children
+
+
+@pytest.fixture(scope="session")
+def child_by_phase(children: list[Child]) -> dict[str, Child]:
+    out: dict[str, Child] = {}
+    for child in children:
+        out.setdefault(child.phase, child)
+    return out
+
+
+def blank_form(authority: str, child: Child, phase: str | None = None) -> bytes:
+    """The blank pre-filled form generate would write for this child."""
+    phase = phase or child.phase
+    model = form_model(authority, phase)
+    content = form_content(model, child, TERM)
+    return _prepared(template_path(authority, phase)).render(context_for(model, content),
+                                                             content.properties)
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.fixture(scope="session")
+def libreoffice() -> str:
+    """LibreOffice's soffice. Skipped locally when missing; CI installs it, so there it must exist."""
+    path = soffice()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice (soffice) is not installed, but CI must run the round trips.")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    return path
+
+
+def convert(soffice_path: str, files: list[Path], fmt: str, out_dir: Path) -> None:
+    """One soffice call for many files (starting LibreOffice is the slow part)."""
+    profile = out_dir / ".lo-profile"
+    cmd = [soffice_path, f"-env:UserInstallation=file://{profile}", "--headless",
+           "--convert-to", fmt, "--outdir", str(out_dir), *map(str, files)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=600)
