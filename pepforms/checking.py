@@ -25,7 +25,8 @@ from pepforms.word.identity import application, last_saved, read_custom_properti
 from pepforms.word.package import PackageProblem, WordPackage, open_package
 from pepforms.word.reader import FormRead, document_labels, normalise_label, read_document
 
-FORM_SUFFIXES = {".docx", ".doc", ".docm", ".odt", ".rtf", ".dotx"}
+# Every kind of file a school might send back, so that none is skipped without a word.
+FORM_SUFFIXES = {".docx", ".doc", ".docm", ".odt", ".rtf", ".dotx", ".pdf", ".pages"}
 _FILE_CHILD = re.compile(r"-(?P<child>[^-]+)-(?P<term>(?:autumn|spring|summer)-\d{4})$", re.I)
 LABEL_MATCH_THRESHOLD = 0.6
 
@@ -166,7 +167,7 @@ def read_form_file(path: Path) -> ReadOutcome:
         return _unreadable(path, exc.finding)
     except NotOurs as exc:
         return _unreadable(path, exc.finding)
-    except ValueError as exc:  # XML with a DOCTYPE, malformed XML (lxml's errors are ValueErrors)
+    except ValueError as exc:  # a malformed part or a DTD (MalformedXML), or a bad value
         return _unreadable(path, make("damaged-file", detail="its contents are malformed",
                                       note=type(exc).__name__))
     model = identified.model

@@ -248,8 +248,8 @@ def print_report(report: Any, verbose: bool) -> None:
             line = f"{result.path}: {where} — {f.message}{mark}" if where else \
                 f"{result.path}: {f.message}{mark}"
             click.echo(line)
-            if verbose and f.note:
-                click.echo(f"    [{f.code}] {f.note}")
+            if verbose:
+                click.echo(f"    [{f.code}] {f.note}" if f.note else f"    [{f.code}]")
     counts = report.counts()
     click.echo(f"{len(report.forms)} form(s): {counts['pass']} pass, {counts['fail']} fail, "
                f"{counts['unreadable']} unreadable.")

@@ -209,6 +209,10 @@ class FormModel:
         f = self.field_map.get(generic)
         if f is not None and "*" not in generic:
             return section, f.display_label
+        group = next((f.group for f in section.items if isinstance(f, Field) and f.group
+                      and f.pointer.startswith(generic + "/")), None)
+        if group is not None:
+            return section, group
         for table in self.tables():
             if pointer == table.pointer or generic == table.pointer:
                 return section, table.label

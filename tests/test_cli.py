@@ -246,9 +246,6 @@ def test_validate_verbose_shows_the_code_and_the_raw_text(tmp_path: Path, good_d
     assert "Attendance this academic year (%)" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: -v promises 'each finding's code' but cli.print_report prints "
-                                      "'[code]' only when the finding has a note; reading problems "
-                                      "(file-not-found, damaged-file, identity-missing …) have none")
 def test_validate_verbose_shows_the_code_of_a_finding_without_a_note(tmp_path: Path) -> None:
     result = invoke("validate", "-v", tmp_path / "missing.docx")
     assert result.exit_code == 1
@@ -273,9 +270,6 @@ def test_read_unreadable_file_exits_2_with_the_finding(tmp_path: Path) -> None:
     assert "old-style Word document" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: malformed word/document.xml raises lxml XMLSyntaxError (not a "
-                                      "ValueError) out of read_form_file, so `read` says 'an unexpected "
-                                      "problem … Please report it' instead of the damaged-file message")
 def test_read_malformed_document_says_the_file_is_damaged(tmp_path: Path, good_docx: bytes) -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(good_docx)) as src, zipfile.ZipFile(out, "w") as dst:

@@ -195,9 +195,6 @@ def test_missing_path_is_file_not_found_and_the_folder_is_still_checked(
     assert report.exit_code == 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: lxml's XMLSyntaxError is not a ValueError, so read_form_file "
-                                      "lets malformed word/document.xml escape; check_file then reports it "
-                                      "as a pepforms fault ('please report this') instead of a damaged file")
 def test_malformed_document_xml_is_a_damaged_file(tmp_path: Path, good_docx: bytes) -> None:
     body = part(good_docx, "word/document.xml")
     path = tmp_path / "malformed.docx"
@@ -230,9 +227,6 @@ def _zip_encrypted(source: bytes) -> bytes:
     return bytes(data)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: zipfile raises RuntimeError for a password-encrypted zip "
-                                      "member; package.open_package does not catch it, so the file is "
-                                      "reported as a pepforms fault ('please report this')")
 def test_zip_encrypted_docx_is_a_file_problem_not_a_pepforms_fault(tmp_path: Path, good_docx: bytes) -> None:
     path = tmp_path / "zip-password.docx"
     path.write_bytes(_zip_encrypted(good_docx))

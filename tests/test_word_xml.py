@@ -409,8 +409,6 @@ def test_tracked_changes_deleted_text_is_ignored_and_inserted_text_kept() -> Non
     assert result.instance["voice"]["views"] == "new plan"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a line break or tab inside a tracked deletion (w:del/w:r/w:br, "
-                                      "w:tab) is still read as text; ooxml._inline_text only skips w:delText")
 def test_tracked_deletion_of_a_line_break_and_a_tab_is_ignored() -> None:
     content = (run("one") + '<w:del w:id="2" w:author="DT"><w:r><w:br/></w:r></w:del>'
                + run(" two") + '<w:del w:id="3" w:author="DT"><w:r><w:tab/></w:r></w:del>' + run("!"))
@@ -589,9 +587,6 @@ def test_entity_declared_after_the_root_start_is_refused() -> None:
         read_document(MODEL, data)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: ooxml.parse_untrusted looks for the ASCII bytes '<!DOCTYPE' and "
-                                      "'<!ENTITY', so a UTF-16 part (allowed by OPC) with a DOCTYPE and "
-                                      "ENTITY is parsed instead of refused")
 def test_doctype_in_a_utf16_part_is_refused() -> None:
     xml = document(para(sdt(run("&name;"), tag="/child/first_name"))).decode().replace("&amp;", "&")
     data = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE w:document [<!ENTITY name "Ava">]>'

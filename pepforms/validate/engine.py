@@ -242,7 +242,18 @@ def validate_instance(model: FormModel, instance: Any,
         errors = list(validator.iter_errors(instance))
     finally:
         _ROOT.reset(token)
-    return sort_findings([to_finding(model, e, instance) for e in errors])
+    return sort_findings(_most_specific([to_finding(model, e, instance) for e in errors]))
+
+
+def _most_specific(findings: list[Finding]) -> list[Finding]:
+    """Drop a generic "blank" finding where a named rule says the same field is blank.
+
+    A schema that names a rule for required fields (an `x-code` beside a `required` that adds
+    to a common block's own) would otherwise report the same empty cell twice.
+    """
+    named = {f.pointer for f in findings
+             if f.code != "missing-value" and f.note.endswith("is a required property")}
+    return [f for f in findings if not (f.code == "missing-value" and f.pointer in named)]
 
 
 def has_errors(findings: list[Finding]) -> bool:

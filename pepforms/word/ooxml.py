@@ -55,17 +55,32 @@ def safe_parser() -> etree.XMLParser:
                            remove_comments=False, load_dtd=False)
 
 
+class MalformedXML(ValueError):
+    """A part of an Office document is not well-formed XML, or declares a DTD."""
+
+
 def parse_untrusted(data: bytes) -> etree._Element:
+    """Parse a part of an untrusted document; any problem is a MalformedXML (a ValueError)."""
     if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
-        raise ValueError("document type declarations are not allowed in Office documents")
-    return etree.fromstring(data, safe_parser())
+        raise MalformedXML("document type declarations are not allowed in Office documents")
+    try:
+        root = etree.fromstring(data, safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise MalformedXML(f"not well-formed XML (line {exc.lineno})") from None
+    # Word never writes a DTD; catch one in any encoding (the byte check above sees only UTF-8).
+    if root.getroottree().docinfo.doctype:
+        raise MalformedXML("document type declarations are not allowed in Office documents")
+    return root
 
 
 def _inline_text(node: etree._Element) -> str:
     out: list[str] = []
-    r_tag = qn("w:r")
+    r_tag, deleted = qn("w:r"), qn("w:del")
     for child in node.iter(qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:sym")):
         tag = child.tag
+        run = child.getparent()
+        if run is not None and run.getparent() is not None and run.getparent().tag == deleted:
+            continue  # a tracked deletion: the person removed this break or tab
         if tag == qn("w:t"):
             out.append(child.text or "")
         elif tag == qn("w:tab"):

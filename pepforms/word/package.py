@@ -127,6 +127,10 @@ def open_package(path: Path) -> WordPackage:
             parts = {name: _read(zf, name) for name in XML_PARTS}
     except PackageProblem:
         raise
+    except RuntimeError as exc:  # zipfile: "File … is encrypted, password required"
+        if "encrypted" in str(exc) or "password" in str(exc):
+            raise _problem("password-protected") from None
+        raise _problem("damaged-file", detail="it cannot be unpacked") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
             NotImplementedError) as exc:
         raise _problem("damaged-file", detail=_plain(exc)) from None
