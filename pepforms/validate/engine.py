@@ -215,7 +215,10 @@ def to_finding(model: FormModel, error: ValidationError, instance: Any) -> Findi
     message = schema.get("x-message") if rule and schema.get("x-message") else None
     severity = schema.get("x-severity") if rule and schema.get("x-severity") else None
     role = ""
-    field = model.field_map.get(_generic(pointer))
+    generic = _generic(pointer)
+    field = model.field_map.get(generic)
+    if field is None:  # a group or a table: who completes its first field
+        field = next((f for p, f in model.field_map.items() if p.startswith(generic + "/")), None)
     if field is not None and field.role:
         role = field.role
     elif section is not None and section.role:

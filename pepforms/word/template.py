@@ -223,6 +223,18 @@ def build_template(model: FormModel, text: TemplateText) -> bytes:
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
     out = io.BytesIO()
     doc.save(out)
+    return _reproducible(out.getvalue())
+
+
+def _reproducible(docx: bytes) -> bytes:
+    """The same template bytes for the same schema: fixed zip timestamps (python-docx uses now)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info))
     return out.getvalue()
 
 
