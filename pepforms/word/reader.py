@@ -8,34 +8,18 @@ empty rows are not. Typed text is coerced by the field's kind the way people typ
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 
+from pepforms.coercion import coerce_text, normalise_label
 from pepforms.schema import Field, FormModel, Table
 from pepforms.validate.findings import Finding, make
-from pepforms.values import (
-    ValueNotUnderstood,
-    clean_text,
-    parse_bool,
-    parse_date,
-    parse_integer,
-    parse_money,
-    parse_number,
-    parse_percentage,
-)
+from pepforms.values import ValueNotUnderstood, parse_date
 from pepforms.word.controls import KNOWN_PLACEHOLDERS, ControlValue, control_tag, read_control
 from pepforms.word.ooxml import parse_untrusted, qn, text_of
-
-_SPACES = re.compile(r"\s+")
-
-
-def normalise_label(text: str) -> str:
-    text = _SPACES.sub(" ", text.replace("\u00a0", " ")).strip().casefold()
-    return text.rstrip(":*? ").strip()
 
 
 @dataclass
@@ -129,41 +113,10 @@ def coerce(f: Field, raw: ControlValue | str) -> Any:
         text = raw.text
     else:
         text = raw
-    if text is None:
-        return False if f.kind == "checkbox" else None
-    text = clean_text(text)
-    if not text or text in KNOWN_PLACEHOLDERS or text == f.placeholder:
-        return False if f.kind == "checkbox" else None
     try:
-        if f.kind == "checkbox":
-            return parse_bool(text)
-        if f.kind == "date":
-            return parse_date(text).isoformat()
-        if f.kind == "percentage":
-            return parse_percentage(text)
-        if f.kind == "money":
-            return parse_money(text)
-        if f.kind == "integer":
-            return parse_integer(text)
-        if f.kind == "number":
-            return parse_number(text)
-        if f.kind == "choice":
-            return _choice(f, text)
+        return coerce_text(f, text, KNOWN_PLACEHOLDERS)
     except ValueNotUnderstood as exc:
         raise _Unreadable(str(exc)) from None
-    return text
-
-
-def _choice(f: Field, text: str) -> Any:
-    wanted = normalise_label(text)
-    for choice in f.choices:
-        if choice.label == text:
-            return choice.value
-    for choice in f.choices:
-        if normalise_label(choice.label) == wanted or normalise_label(str(choice.value)) == wanted:
-            return choice.value
-    options = ", ".join(c.label for c in f.choices)
-    raise _Unreadable(f"it should be one of: {options}")
 
 
 @dataclass

@@ -1,0 +1,66 @@
+"""Turning what a person typed into a field into the value its schema wants (Word and PDF alike)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pepforms.schema import Field
+from pepforms.values import (
+    ValueNotUnderstood,
+    clean_text,
+    parse_bool,
+    parse_date,
+    parse_integer,
+    parse_money,
+    parse_number,
+    parse_percentage,
+)
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_label(text: str) -> str:
+    """A label or display text compared loosely: case, spaces and trailing punctuation ignored."""
+    text = _SPACES.sub(" ", text.replace("\u00a0", " ")).strip().casefold()
+    return text.rstrip(":*? ").strip()
+
+
+def coerce_text(f: Field, text: str | None, placeholders: frozenset[str] = frozenset()) -> Any:
+    """The typed value of `text` for field `f`; None when nothing was entered.
+
+    Raises ValueNotUnderstood (with a plain-English reason) when the text cannot be understood.
+    """
+    if text is None:
+        return False if f.kind == "checkbox" else None
+    text = clean_text(text)
+    if not text or text in placeholders or text == f.placeholder:
+        return False if f.kind == "checkbox" else None
+    if f.kind == "checkbox":
+        return parse_bool(text)
+    if f.kind == "date":
+        return parse_date(text).isoformat()
+    if f.kind == "percentage":
+        return parse_percentage(text)
+    if f.kind == "money":
+        return parse_money(text)
+    if f.kind == "integer":
+        return parse_integer(text)
+    if f.kind == "number":
+        return parse_number(text)
+    if f.kind == "choice":
+        return choice_value(f, text)
+    return text
+
+
+def choice_value(f: Field, text: str) -> Any:
+    """The value of the choice whose display text (or value) is `text`."""
+    wanted = normalise_label(text)
+    for choice in f.choices:
+        if choice.label == text:
+            return choice.value
+    for choice in f.choices:
+        if normalise_label(choice.label) == wanted or normalise_label(str(choice.value)) == wanted:
+            return choice.value
+    options = ", ".join(c.label for c in f.choices)
+    raise ValueNotUnderstood(f"it should be one of: {options}")
