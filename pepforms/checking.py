@@ -28,7 +28,8 @@ from pepforms.word.reader import FormRead, document_labels, normalise_label, rea
 # Every kind of file a school might send back, so that none is skipped without a word.
 FORM_SUFFIXES = {".docx", ".doc", ".docm", ".odt", ".rtf", ".dotx", ".pdf", ".pages"}
 _FILE_CHILD = re.compile(r"-(?P<child>[^-]+)-(?P<term>(?:autumn|spring|summer)-\d{4})$", re.I)
-LABEL_MATCH_THRESHOLD = 0.6
+LABEL_MATCH_THRESHOLD = 0.6  # share of a form's fields that must be found for it to be read
+IDENTIFY_THRESHOLD = 0.45  # label overlap (Jaccard) to recognise a form that lost its identity
 
 
 @dataclass
@@ -129,9 +130,11 @@ def identify(package: WordPackage) -> Identified:
     for a, p in all_forms():
         model = form_model(a, p)
         wanted = {normalise_label(x) for x in model.labels()}
-        scored.append((len(wanted & labels) / max(len(wanted), 1), a, p))
+        # Jaccard, not coverage: a form whose labels include another's (Targeted Curriculum
+        # has all of Year 1 to 11's) must not tie with it.
+        scored.append((len(wanted & labels) / max(len(wanted | labels), 1), a, p))
     scored.sort(reverse=True)
-    if scored and scored[0][0] >= LABEL_MATCH_THRESHOLD and (
+    if scored and scored[0][0] >= IDENTIFY_THRESHOLD and (
             len(scored) == 1 or scored[0][0] > scored[1][0]):
         _, a, p = scored[0]
         name = f"the {load_authority(a).name} {PHASE_TITLES[p]} form"
