@@ -21,6 +21,7 @@ from pepforms.roster import Child
 from pepforms.schema import PHASE_TITLES, FormModel, all_forms, form_model, load_authority
 from pepforms.validate.engine import ValidationContext, validate_instance
 from pepforms.validate.findings import ERROR, Finding, make, sort_findings
+from pepforms.validate.quality import QualityGrade, indicative_grade
 from pepforms.word.identity import application, last_saved, read_custom_properties, value_digest
 from pepforms.word.package import PackageProblem, WordPackage, open_package
 from pepforms.word.reader import FormRead, document_labels, normalise_label, read_document
@@ -47,6 +48,7 @@ class FormResult:
     read_by: str = ""  # tags | bookmarks | labels
     application: str = ""
     instance: dict[str, Any] | None = None
+    quality: QualityGrade | None = None
 
     @property
     def errors(self) -> int:
@@ -70,6 +72,7 @@ class FormResult:
             "errors": self.errors,
             "warnings": self.warnings,
             "findings": [f.as_dict() for f in self.findings],
+            "quality": self.quality.as_dict() if self.quality else None,
         }
         if include_instance:
             out["instance"] = self.instance
@@ -292,6 +295,9 @@ def check_file(path: Path, options: CheckOptions = CheckOptions()) -> FormResult
                                       ValidationContext(returned_on=returned))
         result.findings = sort_findings(findings)
         result.status = "fail" if any(f.severity == ERROR for f in findings) else "pass"
+        framework = load_authority(outcome.model.authority).qa_framework
+        result.quality = indicative_grade(framework, outcome.model.phase, result.findings,
+                                          outcome.read.instance)
         return result
     except Exception as exc:  # a fault in pepforms itself must not stop the batch
         return FormResult(path=str(path), status="unreadable", findings=[

@@ -48,6 +48,9 @@ class _Group(click.Group):
             raise
         except KeyboardInterrupt:
             _fail("stopped.")
+        except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
+            sys.stderr.close()
+            sys.exit(EXIT_OK)
         except Exception as exc:  # a fault in pepforms: no traceback (it could hold personal data)
             _fail(f"an unexpected problem stopped this command ({type(exc).__name__}). "
                   "Please report it; no file was left half-written.")
@@ -76,14 +79,19 @@ def main() -> None:
 
 # ------------------------------------------------------------------------------------------
 @main.command()
-def authorities() -> None:
+@click.option("--markdown", is_flag=True, help="print the table of forms and rules in the README")
+def authorities(markdown: bool) -> None:
     """List the authorities, their forms, return windows and QA frameworks.
 
     \b
     Example:  pepforms authorities
     """
+    from pepforms.rules import authorities_markdown, qa_summary
     from pepforms.schema import PHASE_TITLES, authority_ids, load_authority
 
+    if markdown:
+        click.echo(authorities_markdown(), nl=False)
+        return
     for authority_id in authority_ids():
         a = load_authority(authority_id)
         window = a.return_window
@@ -91,9 +99,8 @@ def authorities() -> None:
         click.echo(f"{a.id:<17} {a.name}")
         click.echo(f"{'':<17} forms: {', '.join(PHASE_TITLES[p] for p in a.phases)}")
         click.echo(f"{'':<17} return within {window.get('days', '?')} {unit} of the meeting")
-        qa = a.qa_framework.get("name")
-        if qa:
-            click.echo(f"{'':<17} QA framework: {qa}")
+        if a.qa_framework:
+            click.echo(f"{'':<17} QA framework: {qa_summary(a.id)}")
 
 
 # ------------------------------------------------------------------------------------------
@@ -239,9 +246,16 @@ def fill(form: Path, data: Path, out: Path, force: bool) -> None:
 # ------------------------------------------------------------------------------------------
 def print_report(report: Any, verbose: bool) -> None:
     for result in report.forms:
-        if not result.findings:
-            click.echo(f"{result.path}: pass")
-            continue
+        _print_form(result, verbose)
+    counts = report.counts()
+    click.echo(f"{len(report.forms)} form(s): {counts['pass']} pass, {counts['fail']} fail, "
+               f"{counts['unreadable']} unreadable.")
+
+
+def _print_form(result: Any, verbose: bool) -> None:
+    if not result.findings:
+        click.echo(f"{result.path}: pass")
+    else:
         for f in result.findings:
             where = " › ".join(x for x in (f.section, f.field) if x)
             mark = "" if f.severity == "error" else " (warning)"
@@ -250,9 +264,13 @@ def print_report(report: Any, verbose: bool) -> None:
             click.echo(line)
             if verbose:
                 click.echo(f"    [{f.code}] {f.note}" if f.note else f"    [{f.code}]")
-    counts = report.counts()
-    click.echo(f"{len(report.forms)} form(s): {counts['pass']} pass, {counts['fail']} fail, "
-               f"{counts['unreadable']} unreadable.")
+    quality = result.quality
+    if quality is not None:
+        click.echo(f"{result.path}: quality grade: {quality.overall} ({quality.framework}; "
+                   f"{quality.note})")
+        if verbose:
+            for part in quality.parts:
+                click.echo(f"    {part.title}: {part.grade}")
 
 
 @main.command()

@@ -1,0 +1,380 @@
+"""The finalised PEP record as a PDF, drawn with reportlab (no office suite), and what it shares with the
+fillable form: fonts, styles, how a value is shown, and the page header and footer.
+
+The output is reproducible (reportlab's `invariant=1`: no timestamps, a content-derived /ID), so
+the same instance gives the same bytes. Text is real text in an embedded TrueType font (Bitstream
+Vera, shipped inside reportlab), so the record is selectable and searchable everywhere.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from functools import cache
+from typing import Any
+from xml.sax.saxutils import escape
+
+import reportlab
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table as RLTable,
+    TableStyle,
+)
+
+from pepforms.schema import Field, FormModel, Section, Table
+from pepforms.validate.findings import ERROR, Finding
+from pepforms.values import clean_text, format_date, format_money, format_number
+
+__all__ = ["EMPTY", "render_record", "shown"]
+
+PAGE_SIZE = A4
+MARGIN = 18 * mm
+TOP_MARGIN = 24 * mm  # room for the running header
+BOTTOM_MARGIN = 22 * mm  # room for the footer
+EMPTY = "—"
+
+FONT = "PepformsVera"
+FONT_BOLD = "PepformsVera-Bold"
+FONT_ITALIC = "PepformsVera-Italic"
+
+INK = colors.HexColor("#1A1A1A")
+GREY = colors.HexColor("#767676")  # 4.5:1 on white: still readable
+RULE = colors.HexColor("#B8C2CC")
+LABEL_BG = colors.HexColor("#F2F4F7")
+HEADER_BG = colors.HexColor("#E3E8EF")
+OK_GREEN = colors.HexColor("#1E6B34")
+ERROR_RED = colors.HexColor("#A4262C")
+
+
+@cache
+def register_fonts() -> None:
+    """Register Bitstream Vera (it ships inside reportlab, so every machine has it) once."""
+    folder = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
+    pdfmetrics.registerFont(TTFont(FONT, os.path.join(folder, "Vera.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, os.path.join(folder, "VeraBd.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_ITALIC, os.path.join(folder, "VeraIt.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
+                                  boldItalic=FONT_BOLD)
+
+
+@cache
+def styles() -> dict[str, ParagraphStyle]:
+    register_fonts()
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5, textColor=INK,
+                          splitLongWords=1)
+    return {
+        "body": base,
+        "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD),
+        "empty": ParagraphStyle("empty", parent=base, textColor=GREY),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
+        "cell-empty": ParagraphStyle("cell-empty", parent=base, fontSize=8, leading=10, textColor=GREY),
+        "cell-head": ParagraphStyle("cell-head", parent=base, fontName=FONT_BOLD, fontSize=8, leading=10),
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=18, leading=22,
+                                spaceAfter=4),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=11, leading=14, spaceAfter=2),
+        "section": ParagraphStyle("section", parent=base, fontName=FONT_BOLD, fontSize=13, leading=16,
+                                  spaceBefore=12, spaceAfter=2),
+        "role": ParagraphStyle("role", parent=base, textColor=GREY, fontSize=8.5, spaceAfter=4),
+        "table": ParagraphStyle("table", parent=base, fontName=FONT_BOLD, fontSize=10, leading=13,
+                                spaceBefore=6, spaceAfter=3),
+        "guidance": ParagraphStyle("guidance", parent=base, fontName=FONT_ITALIC, textColor=GREY,
+                                   fontSize=8, leading=10, spaceAfter=3),
+        "status-ok": ParagraphStyle("status-ok", parent=base, fontName=FONT_BOLD, fontSize=20,
+                                    leading=26, textColor=OK_GREEN, spaceAfter=8),
+        "status-bad": ParagraphStyle("status-bad", parent=base, fontName=FONT_BOLD, fontSize=20,
+                                     leading=26, textColor=ERROR_RED, spaceAfter=8),
+        "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
+    }
+
+
+def markup(text: str) -> str:
+    """Plain text as Paragraph markup: XML-escaped, line breaks kept."""
+    return escape(clean_text(text)).replace("\n", "<br/>")
+
+
+def para(text: str, style: str = "body") -> Paragraph:
+    return Paragraph(markup(text), styles()[style])
+
+
+# --------------------------------------------------------------------------------------------
+# How a value is shown (the way the Word form shows it)
+
+
+def shown(f: Field, value: Any) -> str:
+    """The text a reader sees for `value` in field `f`; "" when there is none.
+
+    Choices by their display labels, dates as dd/mm/yyyy, money in pounds, percentages with %,
+    ticked boxes as Yes/No. A value of an unexpected type is shown as it is, never refused: the
+    record must always be printable.
+    """
+    if value is None or value == "":
+        return ""
+    try:
+        if f.kind == "checkbox":
+            return "Yes" if value is True else "No" if value is False else str(value)
+        if f.kind == "choice":
+            return clean_text(f.label_for(value))
+        if f.kind == "date":
+            return format_date(date.fromisoformat(str(value)))
+        if isinstance(value, bool):
+            return str(value)
+        if f.kind == "money":
+            return format_money(float(value))
+        if f.kind == "percentage":
+            return format_number(value) + "%"
+        if f.kind in {"number", "integer"}:
+            return format_number(value)
+    except (TypeError, ValueError):
+        pass
+    return clean_text(str(value))
+
+
+def value_at(instance: Mapping[str, Any], pointer: str) -> Any:
+    """The value at a JSON pointer, or None."""
+    node: Any = instance
+    for part in pointer.strip("/").split("/"):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def role_text(role: str | None, role_labels: Mapping[str, str]) -> str:
+    if not role:
+        return ""
+    return role_labels.get(role) or role.replace("-", " ").capitalize()
+
+
+def column_widths(table: Table, width: float) -> list[float]:
+    """Column widths for a table: long-text columns wider, ticks and dates narrow."""
+    weights = {"multiline": 3.0, "text": 2.0, "choice": 1.7, "date": 1.35, "money": 1.15,
+               "percentage": 1.1, "number": 1.0, "integer": 1.0, "checkbox": 0.9}
+    raw = [weights.get(c.kind, 1.5) for c in table.columns]
+    total = sum(raw)
+    return [width * w / total for w in raw]
+
+
+# --------------------------------------------------------------------------------------------
+# Pages: running header and footer
+
+
+class PageText:
+    """The running header and footer of every page."""
+
+    def __init__(self, header: str, footer: str) -> None:
+        self.header = header
+        self.footer = footer
+
+    def draw(self, canv: rl_canvas.Canvas, page: int, pages: int | None) -> None:
+        register_fonts()
+        width, height = PAGE_SIZE
+        canv.saveState()
+        canv.setFillColor(GREY)
+        canv.setStrokeColor(RULE)
+        canv.setFont(FONT, 8.5)
+        canv.drawString(MARGIN, height - 14 * mm, self.header)
+        canv.setLineWidth(0.5)
+        canv.line(MARGIN, height - 15.5 * mm, width - MARGIN, height - 15.5 * mm)
+        canv.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
+        canv.setFont(FONT, 7.5)
+        canv.drawString(MARGIN, 10 * mm, self.footer)
+        page_text = f"Page {page} of {pages}" if pages else f"Page {page}"
+        canv.drawRightString(width - MARGIN, 10 * mm, page_text)
+        canv.restoreState()
+
+
+def _numbered_canvas(text: PageText) -> Callable[..., rl_canvas.Canvas]:
+    """A canvas that holds pages back until the end so each footer can say "Page N of M".
+
+    Only for documents without form fields: a held-back page has no page object yet, so a
+    widget placed on it would point at the wrong page.
+    """
+
+    class NumberedCanvas(rl_canvas.Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._held: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+            self._held.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._held)
+            for number, state in enumerate(self._held, start=1):
+                self.__dict__.update(state)
+                text.draw(self, number, total)
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def document(buffer: io.BytesIO, *, title: str, author: str) -> SimpleDocTemplate:
+    return SimpleDocTemplate(
+        buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=TOP_MARGIN,
+        bottomMargin=BOTTOM_MARGIN, title=title, author=author, creator="pepforms",
+        producer="pepforms (ReportLab)", subject="Personal Education Plan", invariant=1,
+        lang="en-GB",
+    )
+
+
+def footer_text(model: FormModel, form_id: str) -> str:
+    return f"Form {form_id} · {model.authority} {model.phase} schema v{model.version}"
+
+
+def heading_block(model: FormModel, organisation: str, term_label: str) -> list[Flowable]:
+    out: list[Flowable] = [para(model.title, "title")]
+    if organisation:
+        out.append(para(organisation, "subtitle"))
+    if term_label:
+        out.append(para(term_label, "subtitle"))
+    out.append(Spacer(1, 4))
+    return out
+
+
+def section_heading(section: Section, role_labels: Mapping[str, str]) -> list[Flowable]:
+    out: list[Flowable] = [para(section.title, "section")]
+    who = role_text(section.role, role_labels)
+    if who:
+        out.append(para(f"Completed by: {who}", "role"))
+    return out
+
+
+def label_value_style() -> TableStyle:
+    return TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (0, -1), LABEL_BG),
+        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ])
+
+
+def grid_style() -> TableStyle:
+    return TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
+        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ])
+
+
+def body_width() -> float:
+    return PAGE_SIZE[0] - 2 * MARGIN
+
+
+# --------------------------------------------------------------------------------------------
+# The record
+
+
+def _value_cell(text: str, style: str, empty_style: str) -> Paragraph:
+    return para(text, style) if text else Paragraph(EMPTY, styles()[empty_style])
+
+
+def _scalar_rows(fields: list[Field], instance: Mapping[str, Any]) -> RLTable:
+    width = body_width()
+    rows = [[para(f.display_label, "label"),
+             _value_cell(shown(f, value_at(instance, f.pointer)), "body", "empty")]
+            for f in fields]
+    return RLTable(rows, colWidths=[width * 0.36, width * 0.64], style=label_value_style(),
+                   splitInRow=1, hAlign="LEFT")
+
+
+def _table_block(table: Table, instance: Mapping[str, Any]) -> list[Flowable]:
+    rows_in = value_at(instance, table.pointer)
+    items = [r for r in rows_in if isinstance(r, Mapping)] if isinstance(rows_in, list) else []
+    head = [para(c.label, "cell-head") for c in table.columns]
+    title = para(table.label, "table")
+    if not items:
+        empty = RLTable([head, [Paragraph("None recorded", styles()["cell-empty"])]
+                         + [""] * (len(head) - 1)],
+                        colWidths=column_widths(table, body_width()), style=grid_style(),
+                        hAlign="LEFT")
+        empty.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
+        return [KeepTogether([title, empty])]
+    body = [[_value_cell(shown(c, item.get(c.key)), "cell", "cell-empty") for c in table.columns]
+            for item in items]
+    grid = RLTable([head, *body], colWidths=column_widths(table, body_width()), repeatRows=1,
+                   style=grid_style(), splitInRow=1, hAlign="LEFT")
+    return [CondPageBreak(60), title, grid]
+
+
+def _section_story(section: Section, instance: Mapping[str, Any],
+                   role_labels: Mapping[str, str]) -> list[Flowable]:
+    story: list[Flowable] = [CondPageBreak(90), *section_heading(section, role_labels)]
+    pending: list[Field] = []
+    for item in section.items:
+        if isinstance(item, Field):
+            pending.append(item)
+            continue
+        if pending:
+            story.append(_scalar_rows(pending, instance))
+            pending = []
+        story.extend(_table_block(item, instance))
+    if pending:
+        story.append(_scalar_rows(pending, instance))
+    return story
+
+
+def _validation_story(status: str, findings: Sequence[Finding]) -> list[Flowable]:
+    good = not any(f.severity == ERROR for f in findings) and status.strip().lower() == "finalised"
+    story: list[Flowable] = [PageBreak(), para("Validation", "section"),
+                             para(status, "status-ok" if good else "status-bad")]
+    if not findings:
+        story.append(para("No open findings."))
+        return story
+    head = [para("Where", "cell-head"), para("Finding", "cell-head"), para("Severity", "cell-head")]
+    rows = []
+    for finding in findings:
+        where = " › ".join(p for p in (finding.section, finding.field) if p) or "The whole form"
+        rows.append([para(where, "cell"), para(finding.message, "cell"),
+                     para(finding.severity, "cell")])
+    width = body_width()
+    story.append(RLTable([head, *rows], colWidths=[width * 0.3, width * 0.56, width * 0.14],
+                         repeatRows=1, style=grid_style(), splitInRow=1, hAlign="LEFT"))
+    return story
+
+
+def render_record(model: FormModel, instance: dict, *, organisation: str, child_name: str,  # type: ignore[type-arg]
+                  term_label: str, form_id: str, status: str, findings: Sequence[Finding],
+                  role_labels: Mapping[str, str] = {}) -> bytes:  # noqa: B006 - never mutated
+    """The finalised record of one child's PEP as PDF bytes (same input, same bytes).
+
+    Every section in form order with its fields and tables, then a last page with `status`
+    ("Finalised" or "Not finalised: has errors") and the open findings.
+    """
+    register_fonts()
+    buffer = io.BytesIO()
+    doc = document(buffer, title=model.title, author=organisation)
+    text = PageText(f"{child_name} · {term_label}", footer_text(model, form_id))
+    story = heading_block(model, organisation, term_label)
+    for section in model.sections:
+        story.extend(_section_story(section, instance, role_labels))
+    story.extend(_validation_story(status, findings))
+    doc.build(story, canvasmaker=_numbered_canvas(text))
+    return buffer.getvalue()
