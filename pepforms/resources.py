@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
@@ -14,10 +13,11 @@ def _in_checkout() -> bool:
 
 def _data_dir(top_level: str, package: str) -> Path:
     # In a source checkout (or an editable install) the folders at the top of the repository are
-    # the ones authorities edit; an installed wheel carries them as data packages.
+    # the ones authorities edit; an installed wheel carries them inside the package, as the data
+    # packages pepforms._schemas and so on (pyproject.toml's package-dir).
     if _in_checkout():
         return _CHECKOUT / top_level
-    return Path(str(resources.files(package)))
+    return Path(__file__).resolve().parent / package.rsplit(".", 1)[1]
 
 
 def schemas_dir() -> Path:
