@@ -241,12 +241,7 @@ def identity_findings(path: Path, model: FormModel, instance: Mapping[str, Any],
             findings.append(make("not-on-roster", pointer="/child/child_id",
                                  section="About the child", detail=child_id))
         else:
-            form_child = instance.get("child", {})
-            pairs = [("first_name", child.first_name), ("last_name", child.last_name),
-                     ("date_of_birth", child.date_of_birth.isoformat())]
-            differs = [k for k, v in pairs
-                       if form_child.get(k) is not None and
-                       normalise_label(str(form_child[k])) != normalise_label(v)]
+            differs = differs_from_roster(instance.get("child", {}), child)
             if differs:
                 what = " and ".join(k.replace("_", " ") for k in differs)
                 findings.append(make(
@@ -258,6 +253,14 @@ def identity_findings(path: Path, model: FormModel, instance: Mapping[str, Any],
         findings.append(make("wrong-term", pointer="/pep/term", section="This PEP",
                              detail=form_term))
     return findings
+
+
+def differs_from_roster(form_child: Mapping[str, Any], child: Child) -> list[str]:
+    """Which of name and date of birth the form records differently from the roster."""
+    pairs = [("first_name", child.first_name), ("last_name", child.last_name),
+             ("date_of_birth", child.date_of_birth.isoformat())]
+    return [k for k, v in pairs if form_child.get(k) is not None
+            and normalise_label(str(form_child[k])) != normalise_label(v)]
 
 
 def _get(instance: Mapping[str, Any], pointer: str) -> Any:

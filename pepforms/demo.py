@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from pepforms.cases import discover, returned_form
+from pepforms.cases import Case, discover, returned_form
 from pepforms.checking import CheckOptions, Report, validate
 from pepforms.errors import OutputExistsError, PepformsError
 from pepforms.fileio import atomic_write
+from pepforms.filling import fill_bytes
 from pepforms.generating import generate
 from pepforms.resources import samples_dir
 from pepforms.schema import load_authority
 
 DEMO_TERM = "spring-2027"
+LAST_TERM = "autumn-2026"
+AUTUMN_SHIFT = timedelta(days=-105)  # the good cases' spring dates moved back into autumn
 
 
 @dataclass
@@ -57,10 +63,53 @@ def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = F
         atomic_write(returned_dir / case.phase / case.name / name, data, force=True)
     lines.append(f"2. Filled {len(cases)} sample returns (a good one per form and typical "
                  f"faults) into {returned_dir}/.")
+    pack = _two_term_cycle(out_dir, authority, roster, cases)
+    lines.append(f"3. Two terms: filled {pack['returned']} {LAST_TERM} returns into "
+                 f"{out_dir}/{LAST_TERM}-returned/, then generated the {DEMO_TERM} pack from them "
+                 f"into {out_dir}/{DEMO_TERM}-pack/: {pack['carried']} forms carry last term's "
+                 f"targets under review, each beside last term's finalised PDF, with a "
+                 "summary.txt per school.")
     report = validate([returned_dir], CheckOptions())
     atomic_write(out_dir / "report.json",
                  json.dumps(report.as_dict(), indent=2, ensure_ascii=False).encode(), force=True)
-    lines.append(f"3. Checked them (pepforms validate {returned_dir}); the JSON report is "
-                 f"{out_dir}/report.json:")
+    lines.append(f"4. Checked the sample returns (pepforms validate {returned_dir}); the JSON "
+                 f"report is {out_dir}/report.json:")
     lines.append("")
     return DemoSummary(report, lines)
+
+
+def _shift_dates(node: Any) -> Any:
+    """Every ISO date in an instance moved by AUTUMN_SHIFT (spring answers made autumn ones)."""
+    if isinstance(node, dict):
+        return {k: _shift_dates(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_shift_dates(v) for v in node]
+    if isinstance(node, str) and len(node) == 10 and node[4] == "-" and node[7] == "-":
+        try:
+            return (date.fromisoformat(node) + AUTUMN_SHIFT).isoformat()
+        except ValueError:
+            return node
+    return node
+
+
+def _two_term_cycle(out_dir: Path, authority: str, roster: Path, cases: list[Case]) -> dict[str, int]:
+    """Autumn forms, filled as the schools would return them, then the spring pack from them."""
+    autumn = generate(authority, LAST_TERM, roster, out_dir / f"{LAST_TERM}-forms", force=True)
+    good = {c.phase: c for c in cases if c.name == "good"}
+    returned = out_dir / f"{LAST_TERM}-returned"
+    count = 0
+    for form in autumn.forms:
+        case = good.get(form.phase)
+        if case is None:
+            continue
+        answers = _shift_dates(copy.deepcopy(case.instance))
+        answers.pop("child", None)  # the form keeps the child's own pre-filled details
+        answers["pep"]["term"] = LAST_TERM
+        blank = (out_dir / f"{LAST_TERM}-forms" / form.file).read_bytes()
+        data = fill_bytes(blank, answers, saved_at=datetime(2026, 10, 9, 16, 0)).data
+        atomic_write(returned / Path(form.file).name, data, force=True)
+        count += 1
+    spring = generate(authority, DEMO_TERM, roster, out_dir / f"{DEMO_TERM}-pack", force=True,
+                      previous=returned)
+    carried = sum(1 for f in spring.forms if f.kind.startswith("last term"))
+    return {"returned": count, "carried": carried}

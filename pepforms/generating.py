@@ -15,16 +15,21 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pepforms.calendar import Term
+from pepforms.calendar import Term, phase_for
 from pepforms.errors import OutputExistsError, PepformsError, TemplateError
 from pepforms.fileio import atomic_write, safe_name
-from pepforms.forms import Carried, form_content, form_id, template_path
+from pepforms.finalising import record_for_instance, record_pdf
+from pepforms.forms import form_content, form_id, template_path
+from pepforms.pdf.fillable import build_fillable
+from pepforms.previous import PreviousForm, carried_for, load_previous
 from pepforms.roster import Child, Roster, RosterProblem, read_roster
 from pepforms.schema import form_model, load_authority
 from pepforms.word.render import PreparedTemplate, context_for
 
 MANIFEST = "manifest.csv"
 ROSTER_PROBLEMS = "roster-problems.csv"
+PREVIOUS_NOT_USED = "previous-not-used.csv"
+SCHOOL_SUMMARY = "summary.txt"
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,10 @@ class GeneratedForm:
 @dataclass
 class GenerateResult:
     out_dir: Path
-    forms: list[GeneratedForm]
+    forms: list[GeneratedForm]  # every file written: blank forms, fillable PDFs, last term's PDFs
     roster: Roster
     manifest: Path
-    notes: list[str] = field(default_factory=list)
+    previous_not_used: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def problems(self) -> list[RosterProblem]:
@@ -64,8 +69,20 @@ def form_filename(child: Child, term: Term) -> str:
     return safe_name(f"{surname}-{first}-{child.child_id}-{term}") + ".docx"
 
 
-def _relative_path(child: Child, term: Term) -> Path:
-    return Path(school_folder(child)) / form_filename(child, term)
+def _relative_path(child: Child, term: Term, pack: bool = False) -> Path:
+    """Where a child's form goes: in its school's folder; in a folder of its own within it
+    when the pack also holds last term's PDF."""
+    name = form_filename(child, term)
+    if pack:
+        return Path(school_folder(child)) / name.removesuffix(f"-{term}.docx") / name
+    return Path(school_folder(child)) / name
+
+
+def previous_pdf_name(child: Child, previous_term: str) -> str:
+    surname = safe_name(child.last_name).replace(" ", "-")
+    first = safe_name(child.first_name).replace(" ", "-")
+    return safe_name(f"{surname}-{first}-{child.child_id}-{previous_term or 'last-term'}-finalised") \
+        + ".pdf"
 
 
 # Per-process cache of prepared templates (the expensive part is done once per process).
@@ -86,24 +103,60 @@ class _Job:
     out: Path
     relative: Path
     force: bool
-    carried: Carried | None = None
+    previous: PreviousForm | None = None
+    pdf: bool = False
 
 
-def _render_one(job: _Job) -> GeneratedForm:
+def _previous_record(job: _Job) -> bytes:
+    prev = job.previous
+    assert prev is not None
+    if prev.authority and prev.phase:
+        pdf, _ = record_pdf(prev.authority, prev.phase, prev.instance, prev.term, prev.form_id,
+                            prev.findings)
+        return pdf
+    # JSON from `pepforms read`: this batch's authority, the phase of last term's year group.
+    year = prev.instance.get("child", {}).get("year_group", job.child.year_group)
+    try:
+        phase = phase_for(int(year), job.child.curriculum)
+    except (TypeError, ValueError):
+        phase = job.child.phase
+    if phase not in load_authority(job.authority).phases:
+        phase = job.child.phase
+    pdf, _ = record_for_instance(job.authority, phase, prev.instance)
+    return pdf
+
+
+def _render_one(job: _Job) -> list[GeneratedForm]:
     term = Term.parse(job.term)
     model = form_model(job.authority, job.child.phase)
     template = _prepared(template_path(job.authority, job.child.phase))
-    content = form_content(model, job.child, term, job.carried)
+    carried = carried_for(model, job.previous) if job.previous else None
+    content = form_content(model, job.child, term, carried)
     data = template.render(context_for(model, content), content.properties)
-    atomic_write(job.out / job.relative, data, force=job.force)
-    return GeneratedForm(
-        child_id=job.child.child_id,
-        school=job.child.school_name or "No setting",
-        phase=job.child.phase,
-        form_id=content.form_id,
-        file=job.relative.as_posix(),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
+    files = [(job.relative, data, "blank form")]
+    if job.pdf:
+        a = load_authority(job.authority)
+        pdf = build_fillable(model, content.values, content.tables,
+                             organisation=a.raw.get("virtual_school", a.name),
+                             header_line=content.header_line, term_label=content.term_label,
+                             form_id=content.form_id, properties=content.properties)
+        files.append((job.relative.with_suffix(".pdf"), pdf, "fillable PDF"))
+    if job.previous is not None:
+        name = previous_pdf_name(job.child, job.previous.term)
+        files.append((job.relative.parent / name, _previous_record(job), "last term's PEP (PDF)"))
+    out = []
+    for relative, blob, kind in files:
+        atomic_write(job.out / relative, blob, force=job.force)
+        out.append(GeneratedForm(
+            child_id=job.child.child_id,
+            school=job.child.school_name or "No setting",
+            phase=job.child.phase,
+            form_id=content.form_id,
+            file=relative.as_posix(),
+            sha256=hashlib.sha256(blob).hexdigest(),
+            kind=kind,
+        ))
+    return out
 
 
 def _manifest_csv(forms: Iterable[GeneratedForm]) -> bytes:
@@ -133,10 +186,16 @@ def generate(
     column_map: Path | None = None,
     force: bool = False,
     jobs: int = 1,
-    carried: dict[str, Carried] | None = None,
+    previous: Path | None = None,
+    pdf: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> GenerateResult:
-    """Write one pre-filled form per child on the roster, and the manifest."""
+    """Write one pre-filled form per child on the roster, and the manifest.
+
+    With `previous` (last term's returned forms), each child's folder also gets last term's
+    finalised PDF, and the new form carries last term's targets and lasting details forward.
+    With `pdf`, each child also gets the blank form as a fillable PDF.
+    """
     the_term = term if isinstance(term, Term) else Term.parse(term)
     load_authority(authority)
     roster = read_roster(roster_path, the_term, column_map)
@@ -146,9 +205,11 @@ def generate(
         if not template_path(authority, phase).is_file():
             raise TemplateError(f"The {phase} template for {authority} is missing: run "
                                 f"`pepforms template build {authority}`.")
+    last_term = load_previous(previous) if previous is not None else None
+    pack = last_term is not None
     jobs_list = [
-        _Job(authority, str(the_term), child, out_dir, _relative_path(child, the_term), force,
-             (carried or {}).get(child.child_id))
+        _Job(authority, str(the_term), child, out_dir, _relative_path(child, the_term, pack),
+             force, last_term.for_child(child) if last_term else None, pdf)
         for child in roster.children
     ]
     _check_outputs(out_dir, [j.relative for j in jobs_list], force)
@@ -156,19 +217,58 @@ def generate(
     if jobs > 1 and len(jobs_list) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             for done in pool.map(_render_one, jobs_list, chunksize=4):
-                forms.append(done)
+                forms.extend(done)
                 if progress:
                     progress(1)
     else:
         for job in jobs_list:
-            forms.append(_render_one(job))
+            forms.extend(_render_one(job))
             if progress:
                 progress(1)
     manifest = out_dir / MANIFEST
     atomic_write(manifest, _manifest_csv(forms), force=True)
     if roster.problems:
         atomic_write(out_dir / ROSTER_PROBLEMS, _problems_csv(roster.problems), force=True)
-    return GenerateResult(out_dir=out_dir, forms=forms, roster=roster, manifest=manifest)
+    leftovers = last_term.leftovers(roster.children) if last_term else []
+    if last_term is not None:
+        atomic_write(out_dir / PREVIOUS_NOT_USED, _leftovers_csv(leftovers), force=True)
+        _school_summaries(out_dir, the_term, roster.children, forms)
+    return GenerateResult(out_dir=out_dir, forms=forms, roster=roster, manifest=manifest,
+                          previous_not_used=leftovers)
+
+
+def _leftovers_csv(rows: list[tuple[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["file", "why it was not used"])
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _school_summaries(out_dir: Path, term: Term, children: list[Child],
+                      forms: list[GeneratedForm]) -> None:
+    """A summary per school folder: the children and files, for the covering email."""
+    by_school: dict[str, list[Child]] = {}
+    for child in children:
+        by_school.setdefault(school_folder(child), []).append(child)
+    for folder, kids in sorted(by_school.items()):
+        lines = [f"Personal Education Plans for {term.label}",
+                 f"{kids[0].school_name or 'Children with no setting (for the health visitor)'}",
+                 "", f"{len(kids)} child(ren). For each child, this folder holds the blank PEP "
+                     "form for this term and, where there was one, last term's finalised PEP "
+                     "as a PDF.", ""]
+        for child in sorted(kids, key=lambda c: (c.last_name, c.first_name)):
+            lines.append(f"{child.first_name} {child.last_name} ({child.child_id})")
+            for f in forms:
+                if f.child_id == child.child_id:
+                    lines.append(f"    {f.kind}: {Path(f.file).name}")
+            if not any(f.child_id == child.child_id and f.kind.startswith("last term")
+                       for f in forms):
+                lines.append("    no PEP from last term (new to the Virtual School or to care)")
+        lines += ["", "Please return the completed form by secure email within the time the "
+                      "Virtual School asks.", ""]
+        atomic_write(out_dir / folder / SCHOOL_SUMMARY, "\r\n".join(lines).encode("utf-8"),
+                     force=True)
 
 
 def _check_outputs(out_dir: Path, relatives: list[Path], force: bool) -> None:

@@ -33,8 +33,10 @@ from reportlab.platypus import (
     Paragraph,
     SimpleDocTemplate,
     Spacer,
-    Table as RLTable,
     TableStyle,
+)
+from reportlab.platypus import (
+    Table as RLTable,
 )
 
 from pepforms.schema import Field, FormModel, Section, Table
@@ -296,13 +298,41 @@ def _value_cell(text: str, style: str, empty_style: str) -> Paragraph:
     return para(text, style) if text else Paragraph(EMPTY, styles()[empty_style])
 
 
-def _scalar_rows(fields: list[Field], instance: Mapping[str, Any]) -> RLTable:
+def frame_height() -> float:
+    return PAGE_SIZE[1] - TOP_MARGIN - BOTTOM_MARGIN
+
+
+def _is_tall(cells: Sequence[Flowable], widths: Sequence[float], padding: float) -> bool:
+    """Whether a row is too tall to move whole onto the next page (then it is split inside)."""
+    limit = frame_height() * 0.4
+    return any(cell.wrap(width - padding, frame_height())[1] > limit
+               for cell, width in zip(cells, widths, strict=True))
+
+
+def _scalar_rows(fields: list[Field], instance: Mapping[str, Any]) -> list[Flowable]:
+    """Label | value rows. A row moves to the next page whole unless it is very long: such a
+    row gets a table of its own that may split inside the row, so its text runs on."""
     width = body_width()
-    rows = [[para(f.display_label, "label"),
-             _value_cell(shown(f, value_at(instance, f.pointer)), "body", "empty")]
-            for f in fields]
-    return RLTable(rows, colWidths=[width * 0.36, width * 0.64], style=label_value_style(),
-                   splitInRow=1, hAlign="LEFT")
+    widths = [width * 0.36, width * 0.64]
+    out: list[Flowable] = []
+    pending: list[list[Flowable]] = []
+
+    def flush(rows: list[list[Flowable]], split_in_row: int) -> None:
+        if rows:
+            out.append(RLTable(rows, colWidths=widths, style=label_value_style(),
+                               splitInRow=split_in_row, hAlign="LEFT"))
+
+    for f in fields:
+        row = [para(f.display_label, "label"),
+               _value_cell(shown(f, value_at(instance, f.pointer)), "body", "empty")]
+        if _is_tall(row, widths, 8):
+            flush(pending, 0)
+            pending = []
+            flush([row], 1)
+        else:
+            pending.append(row)
+    flush(pending, 0)
+    return out
 
 
 def _table_block(table: Table, instance: Mapping[str, Any]) -> list[Flowable]:
@@ -319,8 +349,10 @@ def _table_block(table: Table, instance: Mapping[str, Any]) -> list[Flowable]:
         return [KeepTogether([title, empty])]
     body = [[_value_cell(shown(c, item.get(c.key)), "cell", "cell-empty") for c in table.columns]
             for item in items]
-    grid = RLTable([head, *body], colWidths=column_widths(table, body_width()), repeatRows=1,
-                   style=grid_style(), splitInRow=1, hAlign="LEFT")
+    widths = column_widths(table, body_width())
+    tall = any(_is_tall(row, widths, 6) for row in body)
+    grid = RLTable([head, *body], colWidths=widths, repeatRows=1, style=grid_style(),
+                   splitInRow=1 if tall else 0, hAlign="LEFT")
     return [CondPageBreak(60), title, grid]
 
 
@@ -333,11 +365,11 @@ def _section_story(section: Section, instance: Mapping[str, Any],
             pending.append(item)
             continue
         if pending:
-            story.append(_scalar_rows(pending, instance))
+            story.extend(_scalar_rows(pending, instance))
             pending = []
         story.extend(_table_block(item, instance))
     if pending:
-        story.append(_scalar_rows(pending, instance))
+        story.extend(_scalar_rows(pending, instance))
     return story
 
 
@@ -356,7 +388,7 @@ def _validation_story(status: str, findings: Sequence[Finding]) -> list[Flowable
                      para(finding.severity, "cell")])
     width = body_width()
     story.append(RLTable([head, *rows], colWidths=[width * 0.3, width * 0.56, width * 0.14],
-                         repeatRows=1, style=grid_style(), splitInRow=1, hAlign="LEFT"))
+                         repeatRows=1, style=grid_style(), hAlign="LEFT"))
     return story
 
 
