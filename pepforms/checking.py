@@ -17,6 +17,7 @@ from typing import Any
 
 from pepforms.calendar import Term
 from pepforms.errors import SchemaError
+from pepforms.pdf.reader import PdfProblem, PdfRead, is_pdf, pdf_properties, read_pdf
 from pepforms.roster import Child
 from pepforms.schema import PHASE_TITLES, FormModel, all_forms, form_model, load_authority
 from pepforms.validate.engine import ValidationContext, validate_instance
@@ -153,7 +154,7 @@ def identify(package: WordPackage) -> Identified:
 class ReadOutcome:
     result: FormResult
     model: FormModel | None
-    read: FormRead | None
+    read: FormRead | PdfRead | None
     properties: Mapping[str, str]
     saved_at: date | None
 
@@ -163,8 +164,48 @@ def _unreadable(path: Path, finding: Finding) -> ReadOutcome:
                        None, None, {}, None)
 
 
+def _read_pdf_file(path: Path) -> ReadOutcome:
+    """A returned fillable PDF: identity from its info dictionary, answers from its fields."""
+    try:
+        data = path.read_bytes()
+        props = pdf_properties(data)
+        authority, phase = props.get("authority"), props.get("phase")
+        if not (authority and phase):
+            raise PdfProblem(make("not-a-pep-form", detail=" (a PDF without the form's details)"))
+        try:
+            model = form_model(authority, phase)
+        except SchemaError:
+            raise PdfProblem(make("not-a-pep-form", detail=f" (a '{phase}' form for "
+                                                           f"'{authority}')")) from None
+        read = read_pdf(model, data)
+    except PdfProblem as exc:
+        return _unreadable(path, exc.finding)
+    except OSError as exc:
+        return _unreadable(path, make("file-unreadable", detail=exc.strerror or "unreadable"))
+    child = read.instance.get("child", {})
+    result = FormResult(
+        path=str(path), status="pass", findings=list(read.findings),
+        form_id=props.get("form_id", ""), authority=model.authority, phase=model.phase,
+        term=props.get("term", read.instance.get("pep", {}).get("term", "")),
+        child_id=props.get("child_id", child.get("child_id", "")), read_by="pdf fields",
+        application="", instance=read.instance)
+    for pointer in read.missing:
+        section, label = model.describe(pointer)
+        result.findings.append(make("field-not-found", pointer=pointer,
+                                    section=section.title if section else "", label=label,
+                                    severity="warning"))
+    return ReadOutcome(result, model, read, props, None)
+
+
 def read_form_file(path: Path) -> ReadOutcome:
-    """Read one returned form; every problem becomes a finding."""
+    """Read one returned form (Word, or a fillable PDF); every problem becomes a finding."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1024)
+    except OSError:
+        head = b""
+    if is_pdf(head):
+        return _read_pdf_file(path)
     try:
         package = open_package(path)
         identified = identify(package)

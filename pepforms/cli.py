@@ -157,13 +157,18 @@ def template_check(authority: str, phase: str | None) -> None:
               help="JSON or CSV mapping your roster's headers to pepforms' column names")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="folder to write the forms into")
-@click.option("--previous", type=click.Path(path_type=Path), hidden=True,
-              help="last term's returned forms (not available yet)")
+@click.option("--previous", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="last term's returned forms (or their `pepforms read` JSON): carry targets "
+                   "forward and put last term's finalised PDF beside each form")
+@click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
+              default=["docx"], show_default=True,
+              help="pdf: also write each blank form as a fillable PDF")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32),
               help="processes to use")
 @click.option("--force", is_flag=True, help="replace forms that already exist")
 def generate(authority: str, term: str, roster_path: Path, column_map: Path | None,
-             out_dir: Path, previous: Path | None, jobs: int, force: bool) -> None:
+             out_dir: Path, previous: Path | None, formats: tuple[str, ...], jobs: int,
+             force: bool) -> None:
     """Write a pre-filled blank PEP form for every child on a roster, in a folder per school,
     with manifest.csv.
 
@@ -176,8 +181,6 @@ def generate(authority: str, term: str, roster_path: Path, column_map: Path | No
     from pepforms.generating import generate as run
     from pepforms.roster import read_roster
 
-    if previous is not None:
-        _fail("--previous is not available yet.")
     try:
         the_term = Term.parse(term)
     except ValueError as exc:
@@ -185,13 +188,22 @@ def generate(authority: str, term: str, roster_path: Path, column_map: Path | No
     total = len(read_roster(roster_path, the_term, column_map).children)
     with progress_bar(total, "form") as update:
         result = run(authority, the_term, roster_path, out_dir, column_map=column_map,
-                     force=force, jobs=jobs, progress=update)
+                     force=force, jobs=jobs, previous=previous, pdf="pdf" in formats,
+                     progress=update)
     for problem in result.problems:
         click.echo(f"{problem.severity}: {problem.message}", err=True)
-    schools = len({f.school for f in result.forms})
+    for file, reason in result.previous_not_used:
+        click.echo(f"not carried forward: {file}: {reason}", err=True)
+    blanks = [f for f in result.forms if f.kind == "blank form"]
+    schools = len({f.school for f in blanks})
     skipped = sum(1 for p in result.problems if p.severity == "error")
-    click.echo(f"Wrote {len(result.forms)} forms for {schools} schools into {out_dir} "
+    click.echo(f"Wrote {len(blanks)} forms for {schools} schools into {out_dir} "
                f"(manifest: {result.manifest.name}).")
+    carried = sum(1 for f in result.forms if f.kind.startswith("last term"))
+    if previous is not None:
+        click.echo(f"{carried} of them carry last term's PEP forward, with its PDF beside the "
+                   f"form; {len(result.previous_not_used)} previous file(s) were not used "
+                   "(previous-not-used.csv).")
     if skipped:
         click.echo(f"{skipped} roster row(s) were not used: see the messages above and "
                    "roster-problems.csv.")
@@ -329,6 +341,41 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, term: str | None
     if csv_out:
         atomic_write(csv_out, findings_csv(report), force=force)
     sys.exit(report.exit_code)
+
+
+# ------------------------------------------------------------------------------------------
+@main.command()
+@click.argument("form", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
+              help="the PDF to write")
+@click.option("--password-file", type=click.Path(path_type=Path),
+              help="encrypt the PDF (AES-256) with the password in this file's first line")
+@click.option("--allow-findings", is_flag=True,
+              help="finalise a form with errors anyway; the PDF then says it is not finalised")
+@click.option("--force", is_flag=True, help="replace OUT if it exists")
+def finalise(form: Path, out: Path, password_file: Path | None, allow_findings: bool,
+             force: bool) -> None:
+    """Render a checked form as the finalised PDF record (exit 1 if it has errors).
+
+    \b
+    Example:
+      pepforms finalise Sample-Ava-C10001-spring-2027.docx -o Sample-Ava-spring-2027.pdf \\
+          --password-file secret.txt
+    """
+    from pepforms.checking import Report
+    from pepforms.finalising import HasErrors
+    from pepforms.finalising import finalise as run
+
+    try:
+        done = run(form, out, password_file=password_file, allow_findings=allow_findings,
+                   force=force)
+    except HasErrors as exc:
+        print_report(Report([exc.result]), verbose=False)
+        click.echo(f"{form} has errors, so it was not finalised. Fix them, or use "
+                   "--allow-findings to make a PDF marked 'Not finalised: has errors'.", err=True)
+        sys.exit(EXIT_FINDINGS)
+    protected = " (encrypted)" if password_file else ""
+    click.echo(f"wrote {out}{protected}: {done.status}")
 
 
 # ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The PDF layer: the finalised record (reportlab), password protection, the fillable form and reading it back.
+"""The PDF layer: the finalised record, password protection, the fillable form and reading it back.
 
 The record's claim is checked for every form of every authority: every filled value is in the
 PDF's extracted text as the Word form shows it. The fillable form's claim is a property test:
