@@ -101,6 +101,10 @@ def record_for(model: FormModel, instance: dict[str, Any], **overrides: Any) -> 
     return render_record(model, instance, **kwargs)
 
 
+def file_id(pdf: bytes) -> bytes:
+    return bytes(PdfReader(io.BytesIO(pdf)).trailer["/ID"][0].original_bytes)
+
+
 def footer_for(model: FormModel, form_id: str = "EX-SPRING2027-C1") -> str:
     return f"Form {form_id} · {model.authority} {model.phase} schema v{model.version}"
 
@@ -154,7 +158,9 @@ def test_record_pages_are_a4_and_reproducible() -> None:
     assert record_for(model, copy.deepcopy(instance)) == pdf
     changed = copy.deepcopy(instance)
     changed["voice"]["views"] = "Something else entirely."
-    assert record_for(model, changed) != pdf
+    other = record_for(model, changed)
+    assert other != pdf
+    assert file_id(other) != file_id(pdf), "each document has its own /ID"
 
 
 def test_record_escapes_markup_and_keeps_unicode_and_line_breaks() -> None:
@@ -349,6 +355,7 @@ def test_fillable_carries_identity_and_is_reproducible() -> None:
     content = prefill("cheshire-west", "y1-11")
     pdf = cheshire_fillable()
     assert fillable_for("cheshire-west", "y1-11", blank_rows=5) == pdf
+    assert file_id(fillable_for("cheshire-west", "y1-11")) != file_id(pdf)
     assert pdf_properties(pdf) == dict(content.properties)
     info = PdfReader(io.BytesIO(pdf)).metadata
     assert info is not None and info["/Pepforms_form_id"] == content.form_id

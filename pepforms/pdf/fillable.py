@@ -26,10 +26,12 @@ from pepforms.pdf.record import (
     document,
     grid_style,
     heading_block,
+    input_digest,
     label_value_style,
     para,
     register_fonts,
     section_heading,
+    seeded_canvas,
     shown,
     styles,
 )
@@ -175,7 +177,8 @@ class _Builder:
         return story
 
 
-def _layout(story: Callable[[], list[Flowable]], text: PageText, *, title: str, author: str) -> bytes:
+def _layout(story: Callable[[], list[Flowable]], text: PageText, *, title: str, author: str,
+            seed: bytes) -> bytes:
     """Build twice: the first pass counts the pages for "Page N of M" (fields need real pages, so
     the held-back-pages canvas of the record cannot be used here)."""
     total: list[int | None] = [None]
@@ -188,8 +191,8 @@ def _layout(story: Callable[[], list[Flowable]], text: PageText, *, title: str, 
     first.build(story(), onFirstPage=decorate, onLaterPages=decorate)
     total[0] = first.page
     buffer = io.BytesIO()
-    document(buffer, title=title, author=author).build(story(), onFirstPage=decorate,
-                                                       onLaterPages=decorate)
+    document(buffer, title=title, author=author).build(
+        story(), onFirstPage=decorate, onLaterPages=decorate, canvasmaker=seeded_canvas(seed))
     return buffer.getvalue()
 
 
@@ -230,7 +233,7 @@ def build_fillable(model: FormModel, values: Mapping[str, Any],
     cells are named `/targets/0/who`. A table gets `max(blank_rows, filled rows + 2)` rows, where
     `blank_rows` (when given) overrides each table's own. Locked fields that have a value are
     read-only. Each `properties` item `k → v` becomes the info key `/Pepforms_k`.
-    Same input, same bytes (the /ID is reportlab's content digest; pypdf keeps it).
+    Same input, same bytes: the /ID is a digest of the inputs, and pypdf keeps it.
     """
     register_fonts()
     styles()
@@ -244,5 +247,8 @@ def build_fillable(model: FormModel, values: Mapping[str, Any],
 
     text = PageText(header_line, f"Form {form_id} · {model.authority} {model.phase} "
                                  f"schema v{model.version}")
-    laid_out = _layout(story, text, title=model.title, author=organisation)
+    seed = input_digest(model.schema_id, model.version, dict(values), dict(tables), organisation,
+                        header_line, term_label, form_id, dict(properties), blank_rows,
+                        dict(role_labels or {}))
+    laid_out = _layout(story, text, title=model.title, author=organisation, seed=seed)
     return _finish(laid_out, builder.fill, properties)

@@ -8,7 +8,9 @@ Vera, shipped inside reportlab), so the record is selectable and searchable ever
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -204,7 +206,29 @@ class PageText:
         canv.restoreState()
 
 
-def _numbered_canvas(text: PageText) -> Callable[..., rl_canvas.Canvas]:
+def input_digest(*parts: Any) -> bytes:
+    """A digest of what a document is made from: it seeds the PDF's /ID.
+
+    In invariant mode reportlab gives every document the same /ID; the PDF standard wants one
+    per document, and viewers may use it to tell documents apart. Seeding it with the inputs
+    keeps the output reproducible and the /ID distinct.
+    """
+    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def seeded_canvas(seed: bytes) -> Callable[..., rl_canvas.Canvas]:
+    """A plain canvas whose /ID is derived from `seed`."""
+
+    class SeededCanvas(rl_canvas.Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._doc.updateSignature(seed)
+
+    return SeededCanvas
+
+
+def _numbered_canvas(text: PageText, seed: bytes) -> Callable[..., rl_canvas.Canvas]:
     """A canvas that holds pages back until the end so each footer can say "Page N of M".
 
     Only for documents without form fields: a held-back page has no page object yet, so a
@@ -214,6 +238,7 @@ def _numbered_canvas(text: PageText) -> Callable[..., rl_canvas.Canvas]:
     class NumberedCanvas(rl_canvas.Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
+            self._doc.updateSignature(seed)
             self._held: list[dict[str, Any]] = []
 
         def showPage(self) -> None:  # noqa: N802 - reportlab's name
@@ -408,5 +433,7 @@ def render_record(model: FormModel, instance: dict, *, organisation: str, child_
     for section in model.sections:
         story.extend(_section_story(section, instance, role_labels))
     story.extend(_validation_story(status, findings))
-    doc.build(story, canvasmaker=_numbered_canvas(text))
+    seed = input_digest(model.schema_id, model.version, instance, organisation, child_name, term_label,
+                        form_id, status, [f.as_dict() for f in findings], dict(role_labels))
+    doc.build(story, canvasmaker=_numbered_canvas(text, seed))
     return buffer.getvalue()
