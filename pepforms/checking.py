@@ -17,7 +17,14 @@ from typing import Any
 
 from pepforms.calendar import Term
 from pepforms.errors import SchemaError
-from pepforms.pdf.reader import PdfProblem, PdfRead, is_pdf, pdf_properties, read_pdf
+from pepforms.pdf.reader import (
+    NOT_A_FORM_MESSAGE,
+    PdfProblem,
+    PdfRead,
+    is_pdf,
+    read_pdf,
+    read_properties,
+)
 from pepforms.roster import Child
 from pepforms.schema import PHASE_TITLES, FormModel, all_forms, form_model, load_authority
 from pepforms.validate.engine import ValidationContext, validate_instance
@@ -168,15 +175,15 @@ def _read_pdf_file(path: Path) -> ReadOutcome:
     """A returned fillable PDF: identity from its info dictionary, answers from its fields."""
     try:
         data = path.read_bytes()
-        props = pdf_properties(data)
+        props = read_properties(data)  # password-protected, damaged, too large: PdfProblem
         authority, phase = props.get("authority"), props.get("phase")
         if not (authority and phase):
-            raise PdfProblem(make("not-a-pep-form", detail=" (a PDF without the form's details)"))
+            raise PdfProblem(make("not-a-pep-form", message=NOT_A_FORM_MESSAGE))
         try:
             model = form_model(authority, phase)
         except SchemaError:
-            raise PdfProblem(make("not-a-pep-form", detail=f" (a '{phase}' form for "
-                                                           f"'{authority}')")) from None
+            raise PdfProblem(make("not-a-pep-form", message=NOT_A_FORM_MESSAGE,
+                                  note=f"a '{phase}' form for '{authority}'")) from None
         read = read_pdf(model, data)
     except PdfProblem as exc:
         return _unreadable(path, exc.finding)

@@ -143,6 +143,12 @@ def _get(instance: Mapping[str, Any], pointer: str) -> Any:
     return node
 
 
+def _rows(instance: Mapping[str, Any], pointer: str, keys: set[str]) -> list[Mapping[str, Any]]:
+    """The rows of a table in last term's answers, keeping only the given columns."""
+    return [{k: v for k, v in row.items() if k in keys}
+            for row in _get(instance, pointer) or [] if isinstance(row, Mapping)]
+
+
 def carried_for(model: FormModel, previous: PreviousForm) -> Carried:
     """What last term's answers put into this term's form."""
     values = {}
@@ -155,16 +161,11 @@ def carried_for(model: FormModel, previous: PreviousForm) -> Carried:
     for table in model.tables():
         if table.pointer == PREVIOUS_TABLE:
             keys = {c.key for c in table.columns} - REVIEW_ONLY
-            rows = [{k: v for k, v in row.items() if k in keys}
-                    for row in _get(previous.instance, TARGETS) or [] if isinstance(row, Mapping)]
-            rows = [r for r in rows if r.get("target")]
-            if rows:
-                tables[table.pointer] = rows
+            rows = [r for r in _rows(previous.instance, TARGETS, keys) if r.get("target")]
         elif table.carry_forward:
-            keys = {c.key for c in table.columns}
-            rows = [{k: v for k, v in row.items() if k in keys}
-                    for row in _get(previous.instance, table.pointer) or []
-                    if isinstance(row, Mapping)]
-            if rows:
-                tables[table.pointer] = rows
+            rows = _rows(previous.instance, table.pointer, {c.key for c in table.columns})
+        else:
+            continue
+        if rows:
+            tables[table.pointer] = rows
     return Carried(values=values, tables=tables)

@@ -253,7 +253,7 @@ def _fill_pdf(pdf: bytes, case: Case) -> bytes:
                     values[col.at(i)] = ("/Yes" if row[col.key] else "/Off") \
                         if col.kind == "checkbox" else display_text(col, row[col.key])
     # Like `fill` for Word: a table takes exactly the data's rows; rows beyond are emptied.
-    names = set((PdfReader(io.BytesIO(pdf)).get_fields() or {}))
+    names = set(PdfReader(io.BytesIO(pdf)).get_fields() or {})
     for table in model.tables():
         for col in table.columns:
             prefix = table.pointer + "/"

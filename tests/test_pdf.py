@@ -27,7 +27,14 @@ from pepforms.errors import PepformsError
 from pepforms.forms import form_content
 from pepforms.pdf.fillable import build_fillable, row_count
 from pepforms.pdf.protect import encrypt, read_password_file
-from pepforms.pdf.reader import MAX_PDF_BYTES, PdfProblem, is_pdf, pdf_properties, read_pdf
+from pepforms.pdf.reader import (
+    MAX_PDF_BYTES,
+    PdfProblem,
+    is_pdf,
+    pdf_properties,
+    read_pdf,
+    read_properties,
+)
 from pepforms.pdf.record import EMPTY, render_record, shown
 from pepforms.schema import Field, FormModel, all_forms, form_model
 from pepforms.validate.findings import make
@@ -559,6 +566,10 @@ def test_unreadable_pdfs_are_problems_with_findings(make_data: Any, code: str) -
     assert info.value.finding.code == code
     assert info.value.finding.pointer == ""
     assert "Word" not in info.value.finding.message
+    if code != "not-a-pep-form":
+        with pytest.raises(PdfProblem) as opening:
+            read_properties(make_data())
+        assert opening.value.finding.code == code
 
 
 def test_is_pdf_and_properties_of_other_files() -> None:
@@ -568,3 +579,4 @@ def test_is_pdf_and_properties_of_other_files() -> None:
     assert pdf_properties(record_for(ROUND_TRIP_MODEL, {})) == {}
     assert pdf_properties(b"not a pdf") == {}
     assert pdf_properties(encrypt(cheshire_fillable(), "x")) == {}
+    assert read_properties(record_for(ROUND_TRIP_MODEL, {})) == {}

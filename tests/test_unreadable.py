@@ -111,9 +111,9 @@ BAD_FILES: list[tuple[str, Callable[[bytes], bytes], str, tuple[str, ...]]] = [
     ("encrypted.docx", lambda g: OLE_MAGIC + b"\0" * 1016 + "EncryptedPackage".encode("utf-16-le")
      + b"\0" * 1024, "password-protected", ("password", "remove the password")),
     ("truncated.docx", lambda g: g[: len(g) // 2], "damaged-file", ("cut short", "send it again")),
-    # A PDF is read as a fillable PEP form; one that is not ours says so.
-    ("saved-as-pdf.docx", lambda g: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n", "not-a-pep-form",
-     ("not one of the Virtual School's PEP forms", "copy their answers")),
+    # A PDF is read as a fillable PEP form: this one is cut short (no cross-reference table).
+    ("saved-as-pdf.docx", lambda g: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n",
+     "damaged-file", ("damaged", "send it again")),
     ("saved-as.rtf", lambda g: rb"{\rtf1\ansi\deff0 {\fonttbl {\f0 Arial;}} PEP for Ava\par}",
      "not-a-docx", ("Rich Text", "Word form they were sent")),
     ("spreadsheet.docx", lambda g: zip_of({"[Content_Types].xml": b"<Types/>",
@@ -167,8 +167,12 @@ def test_too_large_is_refused_before_decompressing(tmp_path: Path) -> None:
 
 
 def test_a_pdf_that_is_not_one_of_our_forms_says_so(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
     pdf = tmp_path / "last-term.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n")
+    page = canvas.Canvas(str(pdf))
+    page.drawString(72, 720, "A letter, not a PEP form")
+    page.save()
     [result] = validate([tmp_path]).forms  # PDFs in a folder are checked, not skipped
     assert result.path == str(pdf)
     assert [f.code for f in result.findings] == ["not-a-pep-form"]

@@ -1,9 +1,9 @@
 """The blank PEP form as a fillable PDF: reportlab lays it out with AcroForm fields named by pointer, and
 pypdf puts in the pre-filled values and the form's identity.
 
-Values go in through pypdf, not reportlab: reportlab draws a field's appearance in Helvetica with
-PDFDocEncoding and fails on text outside it (’, names like Siobhán are fine but not 李). pypdf
-writes any text as the field value; `NeedAppearances` asks viewers to redraw every field.
+Values go in through pypdf, not reportlab: reportlab's own field appearances fail on text beyond
+Latin-1 (a ’ or 李 raises), and it cannot make a combo box without a value. pypdf writes any text
+as the field value; `NeedAppearances` asks viewers to redraw every field in their own fonts.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from pepforms.pdf.record import (
     section_heading,
     seeded_canvas,
     shown,
-    styles,
 )
 from pepforms.schema import Field, FormModel, Section, Table
 
@@ -236,7 +235,6 @@ def build_fillable(model: FormModel, values: Mapping[str, Any],
     Same input, same bytes: the /ID is a digest of the inputs, and pypdf keeps it.
     """
     register_fonts()
-    styles()
     builder = _Builder(model, values, tables, blank_rows, role_labels or {})
 
     def story() -> list[Flowable]:

@@ -27,7 +27,7 @@ from pepforms.validate.findings import Finding, make
 from pepforms.values import ValueNotUnderstood
 
 __all__ = ["MAX_PDF_BYTES", "PdfProblem", "PdfRead", "is_pdf", "pdf_properties", "quiet_pypdf",
-           "read_pdf"]
+           "read_pdf", "read_properties"]
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 INFO_PREFIX = "/Pepforms_"
@@ -110,14 +110,26 @@ def _info(reader: PdfReader) -> dict[str, str]:
             if str(key).startswith(INFO_PREFIX) and value is not None}
 
 
-def pdf_properties(data: bytes) -> dict[str, str]:
-    """The form's identity (`/Pepforms_*` info keys, prefix removed); {} if none or unreadable."""
+def read_properties(data: bytes) -> dict[str, str]:
+    """The form's identity (`/Pepforms_*` info keys, prefix removed); {} if it has none.
+
+    Raises PdfProblem when the file cannot be opened (`too-large`, `damaged-file`,
+    `password-protected`), so a caller can say why rather than "not a PEP form".
+    """
     try:
         with quiet_pypdf():
             return _info(_open(data))
     except PdfProblem:
-        return {}
+        raise
     except _PDF_ERRORS:
+        raise _problem("damaged-file", detail="its structure could not be read") from None
+
+
+def pdf_properties(data: bytes) -> dict[str, str]:
+    """The form's identity (`/Pepforms_*` info keys, prefix removed); {} if none or unreadable."""
+    try:
+        return read_properties(data)
+    except PdfProblem:
         return {}
 
 

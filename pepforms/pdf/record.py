@@ -417,7 +417,7 @@ def _validation_story(status: str, findings: Sequence[Finding]) -> list[Flowable
     return story
 
 
-def render_record(model: FormModel, instance: dict, *, organisation: str, child_name: str,  # type: ignore[type-arg]
+def render_record(model: FormModel, instance: dict[str, Any], *, organisation: str, child_name: str,
                   term_label: str, form_id: str, status: str, findings: Sequence[Finding],
                   role_labels: Mapping[str, str] = {}) -> bytes:  # noqa: B006 - never mutated
     """The finalised record of one child's PEP as PDF bytes (same input, same bytes).
