@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pepforms import pointers
 from pepforms.calendar import Term
 from pepforms.errors import SchemaError
 from pepforms.pdf.reader import (
@@ -276,7 +277,7 @@ def identity_findings(path: Path, model: FormModel, instance: Mapping[str, Any],
     form_id = props.get("form_id", "")
     digests = json.loads(props.get("prefill", "{}") or "{}") if props.get("prefill") else {}
     for pointer, digest in digests.items():
-        value = _get(instance, pointer)
+        value = pointers.get(instance, pointer)
         if value is None or value_digest(form_id, pointer, value) != digest:
             section, label = model.describe(pointer)
             findings.append(make("locked-value-changed", pointer=pointer,
@@ -310,14 +311,6 @@ def differs_from_roster(form_child: Mapping[str, Any], child: Child) -> list[str
     return [k for k, v in pairs if form_child.get(k) is not None
             and normalise_label(str(form_child[k])) != normalise_label(v)]
 
-
-def _get(instance: Mapping[str, Any], pointer: str) -> Any:
-    node: Any = instance
-    for part in pointer.strip("/").split("/"):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 # --------------------------------------------------------------------------------------------

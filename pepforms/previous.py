@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pepforms import pointers
 from pepforms.calendar import Term
 from pepforms.checking import CheckOptions, check_file, collect_paths, differs_from_roster
 from pepforms.forms import Carried
@@ -134,19 +135,11 @@ def load_previous(folder: Path) -> PreviousSet:
     return PreviousSet(forms, sorted(unused))
 
 
-def _get(instance: Mapping[str, Any], pointer: str) -> Any:
-    node: Any = instance
-    for part in pointer.strip("/").split("/"):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
-
 
 def _rows(instance: Mapping[str, Any], pointer: str, keys: set[str]) -> list[Mapping[str, Any]]:
     """The rows of a table in last term's answers, keeping only the given columns."""
     return [{k: v for k, v in row.items() if k in keys}
-            for row in _get(instance, pointer) or [] if isinstance(row, Mapping)]
+            for row in pointers.get(instance, pointer) or [] if isinstance(row, Mapping)]
 
 
 def carried_for(model: FormModel, previous: PreviousForm) -> Carried:
@@ -154,7 +147,7 @@ def carried_for(model: FormModel, previous: PreviousForm) -> Carried:
     values = {}
     for f in model.fields():
         if f.carry_forward and not f.prefill:
-            value = _get(previous.instance, f.pointer)
+            value = pointers.get(previous.instance, f.pointer)
             if value not in (None, ""):
                 values[f.pointer] = value
     tables: dict[str, list[Mapping[str, Any]]] = {}

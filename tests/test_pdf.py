@@ -36,6 +36,7 @@ from pepforms.pdf.reader import (
     read_properties,
 )
 from pepforms.pdf.record import EMPTY, render_record, shown
+from pepforms.pointers import get
 from pepforms.schema import Field, FormModel, all_forms, form_model
 from pepforms.validate.findings import make
 from pepforms.word.controls import display_text
@@ -59,18 +60,6 @@ def good_cases() -> dict[tuple[str, str], Case]:
 
 def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-def get(instance: Any, pointer: str) -> Any:
-    node = instance
-    for part in pointer.strip("/").split("/"):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
 
 
 def expected_text(f: Field, value: Any) -> str:

@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from pypdf.generic import NameObject
 
+from pepforms import pointers
 from pepforms.coercion import coerce_text
 from pepforms.schema import Field, FormModel, Table
 from pepforms.validate.findings import Finding, make
@@ -165,13 +166,6 @@ def _coerce(f: Field, value: Any) -> Any:
     return coerce_text(f, _text(value))
 
 
-def _set(instance: dict[str, Any], pointer: str, value: Any) -> None:
-    parts = pointer.strip("/").split("/")
-    node = instance
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
-
 
 def _finding(model: FormModel, pointer: str, detail: str, note: str) -> Finding:
     section, label = model.describe(pointer)
@@ -251,9 +245,9 @@ def read_pdf(model: FormModel, data: bytes) -> PdfRead:
             findings.append(_finding(model, f.pointer, str(exc), _text(raw) or ""))
             continue
         if value is not None:
-            _set(instance, f.pointer, value)
+            pointers.put(instance, f.pointer, value)
     for table in model.tables():
         if not _row_indexes(table, values):
             missing.append(table.pointer)
-        _set(instance, table.pointer, _read_table(model, table, values, findings))
+        pointers.put(instance, table.pointer, _read_table(model, table, values, findings))
     return PdfRead(instance=instance, properties=properties, findings=findings, missing=missing)

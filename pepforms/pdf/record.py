@@ -41,6 +41,7 @@ from reportlab.platypus import (
     Table as RLTable,
 )
 
+from pepforms import pointers
 from pepforms.schema import Field, FormModel, Section, Table
 from pepforms.validate.findings import ERROR, Finding
 from pepforms.values import clean_text, format_date, format_money, format_number
@@ -148,18 +149,6 @@ def shown(f: Field, value: Any) -> str:
         pass
     return clean_text(str(value))
 
-
-def value_at(instance: Mapping[str, Any], pointer: str) -> Any:
-    """The value at a JSON pointer, or None."""
-    node: Any = instance
-    for part in pointer.strip("/").split("/"):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
 
 
 def role_text(role: str | None, role_labels: Mapping[str, str]) -> str:
@@ -349,7 +338,7 @@ def _scalar_rows(fields: list[Field], instance: Mapping[str, Any]) -> list[Flowa
 
     for f in fields:
         row = [para(f.display_label, "label"),
-               _value_cell(shown(f, value_at(instance, f.pointer)), "body", "empty")]
+               _value_cell(shown(f, pointers.get(instance, f.pointer)), "body", "empty")]
         if _is_tall(row, widths, 8):
             flush(pending, 0)
             pending = []
@@ -361,7 +350,7 @@ def _scalar_rows(fields: list[Field], instance: Mapping[str, Any]) -> list[Flowa
 
 
 def _table_block(table: Table, instance: Mapping[str, Any]) -> list[Flowable]:
-    rows_in = value_at(instance, table.pointer)
+    rows_in = pointers.get(instance, table.pointer)
     items = [r for r in rows_in if isinstance(r, Mapping)] if isinstance(rows_in, list) else []
     head = [para(c.label, "cell-head") for c in table.columns]
     title = para(table.label, "table")

@@ -22,6 +22,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError, validators
 
+from pepforms import pointers
 from pepforms.calendar import working_days_after
 from pepforms.errors import SchemaError
 from pepforms.schema import FormModel, registry
@@ -64,18 +65,6 @@ class ValidationContext:
 _ROOT: contextvars.ContextVar[tuple[Any, ValidationContext]] = contextvars.ContextVar("pep_root")
 
 
-def _resolve_pointer(root: Any, pointer: str) -> Any:
-    node = root
-    for part in pointer.strip("/").split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
-
 
 def _as_date(value: Any) -> date | None:
     if not isinstance(value, str):
@@ -88,14 +77,14 @@ def _as_date(value: Any) -> date | None:
 
 def _pep_date_after(validator: Any, other: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
     root, _ = _ROOT.get()
-    mine, theirs = _as_date(instance), _as_date(_resolve_pointer(root, other))
+    mine, theirs = _as_date(instance), _as_date(pointers.get(root, other))
     if mine is not None and theirs is not None and not mine > theirs:
         yield ValidationError(f"{instance} is not after {other} ({theirs.isoformat()})")
 
 
 def _pep_date_not_after(validator: Any, other: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
     root, _ = _ROOT.get()
-    mine, theirs = _as_date(instance), _as_date(_resolve_pointer(root, other))
+    mine, theirs = _as_date(instance), _as_date(pointers.get(root, other))
     if mine is not None and theirs is not None and mine > theirs:
         yield ValidationError(f"{instance} is after {other} ({theirs.isoformat()})")
 
@@ -103,7 +92,7 @@ def _pep_date_not_after(validator: Any, other: str, instance: Any, schema: Any) 
 def _pep_returned_in_time(validator: Any, rule: Mapping[str, Any], instance: Any,
                           schema: Any) -> Iterator[ValidationError]:
     root, context = _ROOT.get()
-    meeting = _as_date(_resolve_pointer(root, rule.get("from", "/pep/meeting_date")))
+    meeting = _as_date(pointers.get(root, rule.get("from", "/pep/meeting_date")))
     if meeting is None or context.returned_on is None:
         return
     limit = int(rule["days"])
@@ -203,7 +192,7 @@ def to_finding(model: FormModel, error: ValidationError, instance: Any) -> Findi
         other = str(error.validator_value)
         values["other"] = _other_label(model, other)
         values["value"] = _uk(error.instance)
-        values["other_value"] = _uk(_resolve_pointer(instance, other))
+        values["other_value"] = _uk(pointers.get(instance, other))
     elif keyword == "pepReturnedInTime":
         rule_value = error.validator_value
         values["limit"] = rule_value["days"]

@@ -185,7 +185,8 @@ def _display(field: Field, value: object) -> str:
     return str(value)
 
 
-def _runs_for(text: str, rpr: etree._Element | None) -> list[etree._Element]:
+def runs_for(text: str, rpr: etree._Element | None) -> list[etree._Element]:
+    """Runs holding `text`, a line break between lines, each with a copy of `rpr`."""
     runs = []
     for i, line in enumerate(text.split("\n")):
         run = el("w:r")
@@ -258,5 +259,5 @@ def set_control(sdt: etree._Element, field: Field, value: object) -> None:
     for child in list(holder):
         if child.tag != qn("w:pPr"):
             holder.remove(child)
-    for run in _runs_for(text, rpr):
+    for run in runs_for(text, rpr):
         holder.append(run)

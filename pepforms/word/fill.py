@@ -16,8 +16,9 @@ from typing import Any
 
 from lxml import etree
 
+from pepforms import pointers
 from pepforms.schema import Field, FormModel, Table
-from pepforms.word.controls import read_control, set_control
+from pepforms.word.controls import display_text, read_control, runs_for, set_control
 from pepforms.word.ooxml import el, parse_untrusted, qn
 from pepforms.word.reader import (
     _find_table,
@@ -36,14 +37,6 @@ class FillResult:
     notes: list[str] = field(default_factory=list)  # what could not be filled, in plain words
 
 
-def _get(instance: dict[str, Any], pointer: str) -> Any:
-    node: Any = instance
-    for part in pointer.strip("/").split("/"):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
 
 def _set_cell(cell: etree._Element, col: Field, value: Any, tag: str) -> None:
     control = cell.find(f".//{qn('w:sdt')}")
@@ -54,8 +47,6 @@ def _set_cell(cell: etree._Element, col: Field, value: Any, tag: str) -> None:
         set_control(control, col, value)
         return
     # A row inserted by hand has no controls: write the text as a person would.
-    from pepforms.word.controls import display_text
-
     paragraphs = cell.findall(qn("w:p"))
     if not paragraphs:
         paragraphs = [el("w:p")]
@@ -70,13 +61,7 @@ def _set_cell(cell: etree._Element, col: Field, value: Any, tag: str) -> None:
         return
     text = ("\u2612" if value else "\u2610") if col.kind == "checkbox" else \
         display_text(col, value)
-    for i, line in enumerate(text.split("\n")):
-        run = el("w:r")
-        if i:
-            run.append(el("w:br"))
-        t = el("w:t", None, text=line)
-        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        run.append(t)
+    for run in runs_for(text, None):
         p.append(run)
 
 
@@ -105,7 +90,7 @@ def fill_document(model: FormModel, document: bytes, instance: dict[str, Any]) -
     found = scan(root)
     notes: list[str] = []
     for f in model.fields():
-        value = _get(instance, f.pointer)
+        value = pointers.get(instance, f.pointer)
         control = found.controls.get(f.pointer)
         if control is None and f.bookmark in found.bookmarks:
             start = found.bookmarks[f.bookmark]
@@ -129,7 +114,7 @@ def fill_document(model: FormModel, document: bytes, instance: dict[str, Any]) -
             value = False
         set_control(control, f, value)
     for table in model.tables():
-        rows = _get(instance, table.pointer)
+        rows = pointers.get(instance, table.pointer)
         if rows is None:
             continue
         node, _ = _find_table(table, found)

@@ -47,13 +47,20 @@ def read_custom_properties(data: bytes | None) -> dict[str, str]:
     return out
 
 
-def application(data: bytes | None) -> str | None:
-    """The application that last saved the document (docProps/app.xml)."""
+def _root(data: bytes | None) -> etree._Element | None:
+    """A properties part, parsed; None when absent or malformed (it is only informative)."""
     if not data:
         return None
     try:
-        root = parse_untrusted(data)
-    except (etree.XMLSyntaxError, ValueError):
+        return parse_untrusted(data)
+    except ValueError:
+        return None
+
+
+def application(data: bytes | None) -> str | None:
+    """The application that last saved the document (docProps/app.xml)."""
+    root = _root(data)
+    if root is None:
         return None
     node = root.find(f"{{{NS['ep']}}}Application")
     if node is None or not (node.text or "").strip():
@@ -67,11 +74,8 @@ def application(data: bytes | None) -> str | None:
 
 def last_saved(data: bytes | None) -> datetime | None:
     """When the document was last saved, from docProps/core.xml, if recorded."""
-    if not data:
-        return None
-    try:
-        root = parse_untrusted(data)
-    except (etree.XMLSyntaxError, ValueError):
+    root = _root(data)
+    if root is None:
         return None
     node = root.find(qn("dcterms:modified"))
     if node is None or not node.text:

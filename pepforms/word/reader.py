@@ -14,6 +14,7 @@ from typing import Any
 
 from lxml import etree
 
+from pepforms import pointers
 from pepforms.coercion import coerce_text, normalise_label
 from pepforms.schema import Field, FormModel, Table
 from pepforms.validate.findings import Finding, make
@@ -136,13 +137,6 @@ class FormRead:
         return "tags"
 
 
-def _set(instance: dict[str, Any], pointer: str, value: Any) -> None:
-    parts = pointer.strip("/").split("/")
-    node = instance
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
-
 
 def _finding(model: FormModel, code: str, pointer: str, **values: Any) -> Finding:
     section, label = model.describe(pointer)
@@ -238,15 +232,15 @@ def read_document(model: FormModel, document: bytes) -> FormRead:
                                      detail=exc.detail, note=note[:200]))
             continue
         if value is not None:
-            _set(instance, f.pointer, value)
+            pointers.put(instance, f.pointer, value)
     for table in model.tables():
         node, way = _find_table(table, found)
         if node is None:
             missing.append(table.pointer)
-            _set(instance, table.pointer, [])
+            pointers.put(instance, table.pointer, [])
             continue
         methods[way] += 1
-        _set(instance, table.pointer, _read_table(model, table, node, findings))
+        pointers.put(instance, table.pointer, _read_table(model, table, node, findings))
     return FormRead(instance=instance, methods=methods, findings=findings, missing=missing)
 
 
