@@ -309,3 +309,24 @@ def test_generate_format_pdf_writes_a_fillable_pdf_per_child(tmp_path: Path,
     fields = reader.get_fields() or {}
     assert "/attendance/percentage" in fields and "/targets/0/who" in fields
     assert (reader.metadata or {}).get("/Pepforms_authority") == "cheshire-west"
+
+
+def test_previous_answers_as_json_from_pepforms_read_carry_forward(tmp_path: Path,
+                                                                   sample_roster_path: Path) -> None:
+    returned = _autumn_returns(tmp_path, sample_roster_path)
+    form = next(returned.glob("*-C10016-*.docx"))
+    as_json = CliRunner().invoke(main, ["read", str(form)])
+    assert as_json.exit_code == 0
+    previous = tmp_path / "json-only"
+    previous.mkdir()
+    (previous / "C10016.json").write_text(as_json.stdout)
+    result = generate("cheshire-west", TERM, sample_roster_path, tmp_path / "spring",
+                      previous=previous)
+    pdfs = [f for f in result.forms if f.kind.startswith("last term")]
+    assert [f.child_id for f in pdfs] == ["C10016"]
+    from pepforms.checking import read_form_file
+
+    blank = next(f for f in result.forms if f.child_id == "C10016" and f.kind == "blank form")
+    instance = read_form_file(result.out_dir / blank.file).result.instance
+    assert instance is not None and len(instance["previous_targets"]) >= 2
+    assert "Autumn term 2026" in _pdf_text((result.out_dir / pdfs[0].file).read_bytes())
