@@ -19,12 +19,12 @@ from typing import Any
 from pepforms.calendar import Term
 from pepforms.filling import fill_bytes
 from pepforms.forms import form_content, template_path
-from pepforms.generating import form_filename
+from pepforms.generating import form_filename, prepared_template
 from pepforms.resources import samples_dir
 from pepforms.roster import Child
 from pepforms.schema import form_model
 from pepforms.word.fill import force_values
-from pepforms.word.render import PreparedTemplate, context_for
+from pepforms.word.render import context_for
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def returned_form(case: Case) -> tuple[str, bytes]:
     model = form_model(case.authority, case.phase)
     term = Term.parse(case.instance["pep"]["term"])
     child = child_from_instance(case.instance, case.phase)
-    template = PreparedTemplate(template_path(case.authority, case.phase))
+    template = prepared_template(template_path(case.authority, case.phase))
     content = form_content(model, child, term)
     blank = template.render(context_for(model, content), content.properties)
     saved = datetime(case.received.year, case.received.month, case.received.day, 16, 0) \

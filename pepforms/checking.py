@@ -376,9 +376,12 @@ def _check(args: tuple[Path, CheckOptions]) -> FormResult:
 
 
 def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, jobs: int = 1,
-             progress: Callable[[int], None] | None = None) -> Report:
+             progress: Callable[[int], None] | None = None,
+             on_total: Callable[[int], None] | None = None) -> Report:
     """Check returned forms (files and folders); one result per file, sorted by path."""
     files = collect_paths(paths)
+    if on_total:
+        on_total(len(files))
     results: list[FormResult] = []
     if jobs > 1 and len(files) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -19,14 +19,20 @@ EXIT_OK, EXIT_FINDINGS, EXIT_TOOL = 0, 1, 2
 
 
 @contextmanager
-def progress_bar(total: int, what: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on a terminal; silent in a pipe."""
+def progress_bar(what: str) -> Iterator[Any]:
+    """A progress bar on a terminal, silent in a pipe; the library tells it the total."""
     from tqdm import tqdm
 
-    bar = tqdm(total=total, unit=what, disable=not sys.stderr.isatty(), file=sys.stderr,
+    bar = tqdm(total=0, unit=what, disable=not sys.stderr.isatty(), file=sys.stderr,
                leave=False)
+
+    def set_total(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    bar.set_total = set_total
     try:
-        yield bar.update
+        yield bar
     finally:
         bar.close()
 
@@ -179,17 +185,15 @@ def generate(authority: str, term: str, roster_path: Path, column_map: Path | No
     """
     from pepforms.calendar import Term
     from pepforms.generating import generate as run
-    from pepforms.roster import read_roster
 
     try:
         the_term = Term.parse(term)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--term") from None
-    total = len(read_roster(roster_path, the_term, column_map).children)
-    with progress_bar(total, "form") as update:
+    with progress_bar("form") as bar:
         result = run(authority, the_term, roster_path, out_dir, column_map=column_map,
                      force=force, jobs=jobs, previous=previous, pdf="pdf" in formats,
-                     progress=update)
+                     progress=bar.update, on_total=bar.set_total)
     for problem in result.problems:
         click.echo(f"{problem.severity}: {problem.message}", err=True)
     for file, reason in result.previous_not_used:
@@ -308,7 +312,7 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, term: str | None
     Example:  pepforms validate returned/ --json report.json
     """
     from pepforms.calendar import Term
-    from pepforms.checking import CheckOptions, collect_paths
+    from pepforms.checking import CheckOptions
     from pepforms.checking import validate as run
     from pepforms.fileio import atomic_write
     from pepforms.report import findings_csv
@@ -328,12 +332,10 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, term: str | None
     for out in (json_out, csv_out):
         if out is not None and out.exists() and not force:
             _fail(f"{out} already exists; use --force to replace it.")
-    missing = [p for p in paths if not p.exists()]
-    files = collect_paths(paths)
-    if not files and not missing:
+    with progress_bar("form") as bar:
+        report = run(paths, options, jobs=jobs, progress=bar.update, on_total=bar.set_total)
+    if not report.forms:
         _fail("no forms found in " + ", ".join(str(p) for p in paths) + ".")
-    with progress_bar(len(files), "form") as update:
-        report = run(paths, options, jobs=jobs, progress=update)
     print_report(report, verbose)
     if json_out:
         atomic_write(json_out, json.dumps(report.as_dict(), indent=2, ensure_ascii=False)
@@ -393,8 +395,7 @@ def demo(out_dir: Path, authority: str, force: bool) -> None:
     """
     from pepforms.demo import run_demo
 
-    summary = run_demo(out_dir, authority, force=force,
-                       progress=lambda total: progress_bar(total, "form"))
+    summary = run_demo(out_dir, authority, force=force)
     for line in summary.lines:
         click.echo(line)
     print_report(summary.report, verbose=False)

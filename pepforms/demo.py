@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -36,9 +34,7 @@ def sample_roster(authority: str) -> Path:
     return own if own.is_file() else samples_dir() / "roster.csv"
 
 
-def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = False,
-             progress: Callable[[int], AbstractContextManager[Callable[[int], None]]] | None = None,
-             ) -> DemoSummary:
+def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = False) -> DemoSummary:
     a = load_authority(authority)
     lines = [f"pepforms demo: {a.name}, {DEMO_TERM}", ""]
     forms_dir, returned_dir = out_dir / "forms", out_dir / "returned"

@@ -15,7 +15,7 @@ from pepforms.errors import PepformsError
 from pepforms.fileio import atomic_write
 from pepforms.schema import FormModel
 from pepforms.word.fill import fill_docx
-from pepforms.word.package import PackageProblem, open_package
+from pepforms.word.package import PackageProblem, package_from_bytes
 
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
@@ -50,30 +50,17 @@ def _stamp_saved(docx: bytes, saved_at: datetime) -> bytes:
 def fill_bytes(form: Path | bytes, instance: dict[str, Any],
                saved_at: datetime | None = None) -> Filled:
     """A form's bytes with the instance's values filled in."""
-    if isinstance(form, bytes):
-        tmp = form
-        package_source: Path | None = None
-    else:
-        package_source = form
-        tmp = form.read_bytes()
     try:
-        if package_source is not None:
-            package = open_package(package_source)
-        else:
-            with zipfile.ZipFile(io.BytesIO(tmp)) as zf:
-                from pepforms.word.package import WordPackage
-
-                package = WordPackage(zf.read("word/document.xml"),
-                                      zf.read("docProps/custom.xml") if "docProps/custom.xml"
-                                      in zf.namelist() else None, None, None, None)
+        data = form if isinstance(form, bytes) else form.read_bytes()
+        package = package_from_bytes(data)
         model = identify(package).model
-    except PackageProblem as exc:
+    except OSError as exc:
+        raise PepformsError(f"The form cannot be read: {exc.strerror}.") from None
+    except (PackageProblem, NotOurs) as exc:
         raise PepformsError(exc.finding.message) from None
-    except NotOurs as exc:
-        raise PepformsError(exc.finding.message) from None
-    result = fill_docx(model, tmp, instance)
-    data = _stamp_saved(result.data, saved_at) if saved_at else result.data
-    return Filled(data, model, result.notes)
+    result = fill_docx(model, data, instance)
+    filled = _stamp_saved(result.data, saved_at) if saved_at else result.data
+    return Filled(filled, model, result.notes)
 
 
 def fill(form: Path, instance: dict[str, Any], out: Path, *, force: bool = False,

@@ -89,7 +89,8 @@ def previous_pdf_name(child: Child, previous_term: str) -> str:
 _PREPARED: dict[Path, PreparedTemplate] = {}
 
 
-def _prepared(path: Path) -> PreparedTemplate:
+def prepared_template(path: Path) -> PreparedTemplate:
+    """The template at `path`, prepared once per process."""
     if path not in _PREPARED:
         _PREPARED[path] = PreparedTemplate(path)
     return _PREPARED[path]
@@ -129,7 +130,7 @@ def _previous_record(job: _Job) -> bytes:
 def _render_one(job: _Job) -> list[GeneratedForm]:
     term = Term.parse(job.term)
     model = form_model(job.authority, job.child.phase)
-    template = _prepared(template_path(job.authority, job.child.phase))
+    template = prepared_template(template_path(job.authority, job.child.phase))
     carried = carried_for(model, job.previous) if job.previous else None
     content = form_content(model, job.child, term, carried)
     data = template.render(context_for(model, content), content.properties)
@@ -189,6 +190,7 @@ def generate(
     previous: Path | None = None,
     pdf: bool = False,
     progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> GenerateResult:
     """Write one pre-filled form per child on the roster, and the manifest.
 
@@ -213,6 +215,8 @@ def generate(
         for child in roster.children
     ]
     _check_outputs(out_dir, [j.relative for j in jobs_list], force)
+    if on_total:
+        on_total(len(jobs_list))
     forms: list[GeneratedForm] = []
     if jobs > 1 and len(jobs_list) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:

@@ -11,7 +11,7 @@ import pytest
 
 from pepforms.calendar import Term
 from pepforms.forms import form_content, template_path
-from pepforms.generating import _prepared
+from pepforms.generating import prepared_template
 from pepforms.resources import samples_dir
 from pepforms.roster import Child, read_roster
 from pepforms.schema import form_model
@@ -43,7 +43,7 @@ def blank_form(authority: str, child: Child, phase: str | None = None) -> bytes:
     phase = phase or child.phase
     model = form_model(authority, phase)
     content = form_content(model, child, TERM)
-    return _prepared(template_path(authority, phase)).render(context_for(model, content),
+    return prepared_template(template_path(authority, phase)).render(context_for(model, content),
                                                              content.properties)
 
 

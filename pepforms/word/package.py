@@ -49,10 +49,10 @@ def _problem(code: str, **values: str) -> PackageProblem:
     return PackageProblem(make(code, **values))
 
 
-def _sniff(head: bytes, path: Path) -> None:
+def _sniff(data: bytes) -> None:
+    head = data[:8]
     if head.startswith(OLE_MAGIC):
-        data = path.read_bytes()[: 4 * 1024 * 1024]
-        if ENCRYPTED_PACKAGE in data:
+        if ENCRYPTED_PACKAGE in data[: 4 * 1024 * 1024]:
             raise _problem("password-protected")
         raise _problem("old-word-format")
     if head.startswith(b"{\\rtf"):
@@ -96,17 +96,22 @@ def open_package(path: Path) -> WordPackage:
     """The parts of a .docx; raises PackageProblem with a finding that says what to do."""
     try:
         size = path.stat().st_size
-        with path.open("rb") as handle:
-            head = handle.read(8)
+        if size > MAX_FILE_BYTES:
+            raise _problem("too-large", detail=f"{size // 2**20} MB")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise _problem("file-not-found") from None
     except OSError as exc:
         raise _problem("file-unreadable", detail=exc.strerror or type(exc).__name__) from None
-    if size > MAX_FILE_BYTES:
-        raise _problem("too-large", detail=f"{size // 2**20} MB")
-    _sniff(head, path)
+    return package_from_bytes(data)
+
+
+def package_from_bytes(data: bytes) -> WordPackage:
+    """The parts of a .docx held in memory, with the same checks as `open_package`."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _problem("too-large", detail=f"{len(data) // 2**20} MB")
+    _sniff(data)
     try:
-        data = path.read_bytes()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             _check_directory(zf)
             names = set(zf.namelist())
