@@ -84,6 +84,8 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _ISO_DATETIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})t\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+\-]\d{2}:?\d{2})?"
 )  # matched against lower-cased text
+_YEAR_FIRST = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
+_TRAILING_TIME = re.compile(r"[ t](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?: ?[ap]m)?$")
 _LEADING_WEEKDAY = re.compile(r"([a-z]+)\.?,?\s+(?=\d)")
 
 
@@ -108,14 +110,19 @@ def parse_date(text: str) -> dt.date:
     """Read a UK (day-first) date; raise ValueNotUnderstood for anything unclear or impossible.
 
     Accepted: 14/1/27, 14/01/2027, 14.01.2027, 14-01-2027, 14 January 2027, 14 Jan 2027,
-    14th January 2027, Thursday 14 January 2027, 2027-01-14 and 2027-01-14T00:00:00Z.
+    14th January 2027, Thursday 14 January 2027, 2027-01-14, 2027/01/14, 2027-01-14T00:00:00Z,
+    and any of these followed by a time of day ("14/01/2027 00:00", as spreadsheets export).
     A weekday that does not match the date is refused: one of the two is a typing mistake.
     """
     cleaned = " ".join(text.split()).lower()
     if not cleaned:
         raise ValueNotUnderstood(f"The date is blank. Expected {_DATE_EXPECTED}.")
+    # Spreadsheets and MIS exports add a time to a date column ("11/02/2016 00:00",
+    # "2016-02-11 00:00:00"): the date is still clear.
+    cleaned = _TRAILING_TIME.sub("", cleaned)
 
-    match = _ISO_DATE.fullmatch(cleaned) or _ISO_DATETIME.fullmatch(cleaned)
+    match = _ISO_DATE.fullmatch(cleaned) or _ISO_DATETIME.fullmatch(cleaned) or \
+        _YEAR_FIRST.fullmatch(cleaned)
     if match is not None:
         return _make_date(int(match[1]), int(match[2]), int(match[3]))
 

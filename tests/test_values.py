@@ -351,3 +351,19 @@ def test_clean_text_output_is_xml_safe_and_stable(text: str) -> None:
         )
     assert cleaned == cleaned.strip()
     assert clean_text(cleaned) == cleaned
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("11/02/2016 00:00", dt.date(2016, 2, 11)),  # a date column saved from Excel
+    ("2016-02-11 00:00:00", dt.date(2016, 2, 11)),  # an MIS or SQL export
+    ("11/02/2016 9:30 am", dt.date(2016, 2, 11)),
+    ("2016/02/11", dt.date(2016, 2, 11)),  # year first is unambiguous
+])
+def test_dates_as_spreadsheets_and_exports_write_them(text: str, expected: dt.date) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["14/01/2027 25:99", "42411", "2016/13/01", "2016/02"])
+def test_not_dates_even_from_spreadsheets(text: str) -> None:
+    with pytest.raises(ValueNotUnderstood):
+        parse_date(text)
