@@ -396,3 +396,32 @@ def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, j
                 progress(1)
     results.sort(key=lambda r: r.path)
     return Report(results)
+
+
+def annotate(report: Report, out_dir: Path, *, force: bool = False) -> list[Path]:
+    """Copies of the Word forms that have findings, each finding a comment beside its answer.
+
+    The copies keep the folder structure under `out_dir`; the returned forms are not touched.
+    """
+    import os
+
+    from pepforms.fileio import atomic_write
+    from pepforms.word.annotate import Note, annotate_docx
+
+    forms = [r for r in report.forms if r.findings and r.status != "unreadable"
+             and r.read_by in {"tags", "bookmarks", "labels"}]
+    if not forms:
+        return []
+    parents = [str(Path(r.path).resolve().parent) for r in forms]
+    base = Path(os.path.commonpath(parents))
+    written = []
+    for result in forms:
+        source = Path(result.path)
+        notes = [Note(f.pointer, f.message if f.severity == ERROR else f"Warning: {f.message}")
+                 for f in result.findings]
+        data = annotate_docx(form_model(result.authority, result.phase), source.read_bytes(),
+                             notes)
+        target = out_dir / source.resolve().relative_to(base)
+        atomic_write(target, data, force=force)
+        written.append(target)
+    return written

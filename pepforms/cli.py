@@ -298,18 +298,21 @@ def _print_form(result: Any, verbose: bool) -> None:
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="write a JSON report")
 @click.option("--csv", "csv_out", type=click.Path(path_type=Path),
               help="write a CSV of the findings")
+@click.option("--annotate", "annotate_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="write a copy of each form with findings into this folder, each finding a "
+                   "Word comment beside its answer, to send back to the school")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32))
 @click.option("--force", is_flag=True, help="replace report files that exist")
 @click.option("-v", "--verbose", is_flag=True, help="show each finding's code and raw note")
 def validate(paths: tuple[Path, ...], roster_path: Path | None, term: str | None,
-             received: str | None, json_out: Path | None, csv_out: Path | None, jobs: int,
-             force: bool, verbose: bool) -> None:
+             received: str | None, json_out: Path | None, csv_out: Path | None,
+             annotate_dir: Path | None, jobs: int, force: bool, verbose: bool) -> None:
     """Check returned forms (files or folders) before quality assurance.
 
     Exit 0 when no form has an error, 1 when any does, 2 when pepforms itself could not run.
 
     \b
-    Example:  pepforms validate returned/ --json report.json
+    Example:  pepforms validate returned/ --json report.json --annotate to-send-back/
     """
     from pepforms.calendar import Term
     from pepforms.checking import CheckOptions
@@ -342,6 +345,12 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, term: str | None
                      .encode("utf-8"), force=force)
     if csv_out:
         atomic_write(csv_out, findings_csv(report), force=force)
+    if annotate_dir:
+        from pepforms.checking import annotate
+
+        copies = annotate(report, annotate_dir, force=force)
+        click.echo(f"Wrote {len(copies)} annotated cop{'y' if len(copies) == 1 else 'ies'} to "
+                   f"{annotate_dir}.")
     sys.exit(report.exit_code)
 
 
