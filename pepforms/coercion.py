@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pepforms.schema import Field
@@ -64,3 +65,9 @@ def choice_value(f: Field, text: str) -> Any:
             return choice.value
     options = ", ".join(c.label for c in f.choices)
     raise ValueNotUnderstood(f"it should be one of: {options}")
+
+
+def is_item(row: Mapping[str, Any]) -> bool:
+    """Whether a table row read from a form is an item: it holds something besides unticked
+    boxes. Empty rows (and rows with only unticked boxes) are not items."""
+    return any(v is not False for v in row.values())

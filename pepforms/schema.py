@@ -142,6 +142,21 @@ class Section:
     def pointer(self) -> str:
         return "/" + self.key
 
+    def blocks(self) -> Iterator[tuple[Field, ...] | Table]:
+        """The section as laid out: each run of consecutive fields (one label | value table),
+        and each table, in order."""
+        run: list[Field] = []
+        for item in self.items:
+            if isinstance(item, Field):
+                run.append(item)
+                continue
+            if run:
+                yield tuple(run)
+                run = []
+            yield item
+        if run:
+            yield tuple(run)
+
 
 @dataclass(frozen=True)
 class Authority:

@@ -162,17 +162,11 @@ class _Builder:
         story: list[Flowable] = [CondPageBreak(110), *section_heading(section, self.role_labels)]
         if section.guidance:
             story.append(para(section.guidance, "guidance"))
-        pending: list[Field] = []
-        for item in section.items:
-            if isinstance(item, Field):
-                pending.append(item)
-                continue
-            if pending:
-                story.append(self.scalar_rows(pending))
-                pending = []
-            story.extend(self.table_block(item))
-        if pending:
-            story.append(self.scalar_rows(pending))
+        for block in section.blocks():
+            if isinstance(block, Table):
+                story.extend(self.table_block(block))
+            else:
+                story.append(self.scalar_rows(list(block)))
         return story
 
 

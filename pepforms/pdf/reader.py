@@ -22,7 +22,7 @@ from pypdf.errors import PyPdfError
 from pypdf.generic import NameObject
 
 from pepforms import pointers
-from pepforms.coercion import coerce_text
+from pepforms.coercion import coerce_text, is_item
 from pepforms.schema import Field, FormModel, Table
 from pepforms.validate.findings import Finding, make
 from pepforms.values import ValueNotUnderstood
@@ -201,7 +201,7 @@ def _read_table(model: FormModel, table: Table, values: Mapping[str, Any],
                 continue
             if value is not None:
                 item[col.key] = value
-        if any(v is not False for v in item.values()) or problems:
+        if is_item(item) or problems:
             items.append(item)
             findings.extend(problems)
     return items

@@ -373,17 +373,11 @@ def _table_block(table: Table, instance: Mapping[str, Any]) -> list[Flowable]:
 def _section_story(section: Section, instance: Mapping[str, Any],
                    role_labels: Mapping[str, str]) -> list[Flowable]:
     story: list[Flowable] = [CondPageBreak(90), *section_heading(section, role_labels)]
-    pending: list[Field] = []
-    for item in section.items:
-        if isinstance(item, Field):
-            pending.append(item)
-            continue
-        if pending:
-            story.extend(_scalar_rows(pending, instance))
-            pending = []
-        story.extend(_table_block(item, instance))
-    if pending:
-        story.extend(_scalar_rows(pending, instance))
+    for block in section.blocks():
+        if isinstance(block, Table):
+            story.extend(_table_block(block, instance))
+        else:
+            story.extend(_scalar_rows(list(block), instance))
     return story
 
 

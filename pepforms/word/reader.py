@@ -15,7 +15,7 @@ from typing import Any
 from lxml import etree
 
 from pepforms import pointers
-from pepforms.coercion import coerce_text, normalise_label
+from pepforms.coercion import coerce_text, is_item, normalise_label
 from pepforms.schema import Field, FormModel, Table
 from pepforms.validate.findings import Finding, make
 from pepforms.values import ValueNotUnderstood, parse_date
@@ -195,7 +195,7 @@ def _read_table(model: FormModel, table: Table, node: etree._Element,
                 continue
             if value is not None:
                 item[col.key] = value
-        if any(v is not False for v in item.values()) or problems:
+        if is_item(item) or problems:
             items.append(item)
             findings.extend(problems)
     return items

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,20 +149,6 @@ def _add_table(doc, table: Table, ids: _Ids) -> None:  # type: ignore[no-untyped
     _spacer(doc)
 
 
-def _chunks(items: Iterable[Field | Table]) -> Iterable[list[Field] | Table]:
-    run: list[Field] = []
-    for item in items:
-        if isinstance(item, Field):
-            run.append(item)
-            continue
-        if run:
-            yield run
-            run = []
-        yield item
-    if run:
-        yield run
-
-
 def _footer(doc, text: TemplateText) -> None:  # type: ignore[no-untyped-def]
     section = doc.sections[0]
     footer = section.footer
@@ -208,11 +194,11 @@ def build_template(model: FormModel, text: TemplateText) -> bytes:
             g = doc.add_paragraph().add_run(section.guidance)
             g.font.size = Pt(8)
             g.italic = True
-        for chunk in _chunks(section.items):
-            if isinstance(chunk, Table):
-                _add_table(doc, chunk, ids)
+        for block in section.blocks():
+            if isinstance(block, Table):
+                _add_table(doc, block, ids)
             else:
-                _add_fields(doc, chunk, ids)
+                _add_fields(doc, list(block), ids)
     doc.core_properties.title = model.title
     doc.core_properties.author = "pepforms"
     doc.core_properties.comments = f"{model.authority}/{model.phase} schema {model.version}"
