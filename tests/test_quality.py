@@ -108,3 +108,28 @@ def test_cli_lists_every_authority_with_window_and_framework() -> None:
         assert a.name in result.output
     assert result.output.count("QA framework:") == len(authority_ids())
     assert "return within 7 days" in result.output  # Sutton: calendar days
+
+
+def test_readme_json_report_example_has_the_real_shape(tmp_path: Path) -> None:
+    import json
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"stable shape:\n\n```json\n(.*?)```", readme, re.S)
+    assert block, "README.md has lost its JSON report example"
+    documented = json.loads(block.group(1))
+    case = next(c for c in discover("cheshire-west") if c.name == "attendance-unexplained")
+    name, data = returned_form(case)
+    (tmp_path / name).write_bytes(data)
+    from pepforms.checking import validate
+
+    real = validate([tmp_path]).as_dict()
+    assert documented.keys() == real.keys()
+    assert documented["summary"].keys() == real["summary"].keys()
+    form, real_form = documented["forms"][0], real["forms"][0]
+    assert form.keys() == real_form.keys()
+    assert form["findings"][0].keys() == real_form["findings"][0].keys()
+    assert form["quality"].keys() == real_form["quality"].keys()
+    assert form["quality"]["parts"][0].keys() == real_form["quality"]["parts"][0].keys()
+    assert (form["findings"][0]["code"], form["findings"][0]["pointer"]) in \
+        {(f["code"], f["pointer"]) for f in real_form["findings"]}
