@@ -231,7 +231,7 @@ def read_form_file(path: Path) -> ReadOutcome:
     app = application(package.app) or ""
     if read.method == "labels":
         findings.append(make("read-by-labels"))
-    if app and not app.startswith(("Microsoft", "LibreOffice", "python-docx")):
+    if app and not app.startswith(("Microsoft", "LibreOffice", "pepforms")):
         findings.append(make("saved-by-other-app", detail=app))
     expected = len(list(model.fields())) + len(list(model.tables()))
     if len(read.missing) > expected * (1 - LABEL_MATCH_THRESHOLD):

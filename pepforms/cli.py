@@ -298,6 +298,8 @@ def _print_form(result: Any, verbose: bool) -> None:
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="write a JSON report")
 @click.option("--csv", "csv_out", type=click.Path(path_type=Path),
               help="write a CSV of the findings")
+@click.option("--html", "html_out", type=click.Path(path_type=Path),
+              help="write the report as a web page to open in a browser or print")
 @click.option("--annotate", "annotate_dir", type=click.Path(path_type=Path, file_okay=False),
               help="write a copy of each form with findings into this folder, each finding a "
                    "Word comment beside its answer, to send back to the school")
@@ -306,7 +308,8 @@ def _print_form(result: Any, verbose: bool) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="show each finding's code and raw note")
 def validate(paths: tuple[Path, ...], roster_path: Path | None, term: str | None,
              received: str | None, json_out: Path | None, csv_out: Path | None,
-             annotate_dir: Path | None, jobs: int, force: bool, verbose: bool) -> None:
+             html_out: Path | None, annotate_dir: Path | None, jobs: int, force: bool,
+             verbose: bool) -> None:
     """Check returned forms (files or folders) before quality assurance.
 
     Exit 0 when no form has an error, 1 when any does, 2 when pepforms itself could not run.
@@ -332,7 +335,7 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, term: str | None
         rows = read_roster(roster_path, the_term or Term.parse("autumn-2026"))
         roster = {c.child_id: c for c in rows.children}
     options = CheckOptions(roster=roster, term=the_term, received=_date_option(received))
-    for out in (json_out, csv_out):
+    for out in (json_out, csv_out, html_out):
         if out is not None and out.exists() and not force:
             _fail(f"{out} already exists; use --force to replace it.")
     with progress_bar("form") as bar:
@@ -345,6 +348,10 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, term: str | None
                      .encode("utf-8"), force=force)
     if csv_out:
         atomic_write(csv_out, findings_csv(report), force=force)
+    if html_out:
+        from pepforms.report.html import report_html
+
+        atomic_write(html_out, report_html(report).encode("utf-8"), force=force)
     if annotate_dir:
         from pepforms.checking import annotate
 

@@ -68,3 +68,24 @@ def convert(soffice_path: str, files: list[Path], fmt: str, out_dir: Path) -> No
     cmd = [soffice_path, f"-env:UserInstallation=file://{profile}", "--headless",
            "--convert-to", fmt, "--outdir", str(out_dir), *map(str, files)]
     subprocess.run(cmd, check=True, capture_output=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Headless Chromium. Skipped locally when missing; CI installs it, so there it must exist."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed, but CI must render the HTML report.")
+        pytest.skip("Chromium is not installed")
+    return path
+
+
+def chromium_pdf(chromium_path: str, page: Path, out: Path) -> None:
+    """Render a page in headless Chromium and print it to PDF (the flags keep it offline)."""
+    profile = out.parent / ".chromium-profile"
+    cmd = [chromium_path, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", f"--user-data-dir={profile}", "--no-pdf-header-footer",
+           f"--print-to-pdf={out}", page.as_uri()]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)

@@ -152,3 +152,9 @@ def test_missing_template_is_a_clear_error(tmp_path, sample_roster_path, monkeyp
         generate("cheshire-west", TERM, sample_roster_path, tmp_path / "out")
     assert not (tmp_path / "out").exists()
     assert template_path("cheshire-west", "y1-11").is_file()
+
+
+def test_a_form_nobody_has_saved_names_pepforms_as_its_producer(batch) -> None:  # type: ignore[no-untyped-def]
+    result = read_form_file(batch.out_dir / batch.forms[0].file).result
+    assert result.application == "pepforms"
+    assert not [f for f in result.findings if f.code == "saved-by-other-app"]

@@ -212,15 +212,25 @@ def build_template(model: FormModel, text: TemplateText) -> bytes:
     return _reproducible(out.getvalue())
 
 
+APP_XML = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    "<Application>pepforms</Application></Properties>"
+).encode()
+
+
 def _reproducible(docx: bytes) -> bytes:
-    """The same template bytes for the same schema: fixed zip timestamps (python-docx uses now)."""
+    """The same template bytes for the same schema: fixed zip timestamps (python-docx uses now),
+    and pepforms named as the producer (python-docx's default names a Word for Mac), so that
+    "last saved by" in a report is only ever what a person saved the form with."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(docx)) as src, \
             zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info))
+            blob = APP_XML if info.filename == "docProps/app.xml" else src.read(info)
+            dst.writestr(fixed, blob)
     return out.getvalue()
 
 
