@@ -213,10 +213,10 @@ def build_template(model: FormModel, text: TemplateText) -> bytes:
 
 
 APP_XML = (
-    "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-    "<Application>pepforms</Application></Properties>"
-).encode()
+    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    b"<Application>pepforms</Application></Properties>"
+)
 
 
 def _reproducible(docx: bytes) -> bytes:
