@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from pepforms.schema import Field
+from pepforms.schema import Field, FormModel, Table
+from pepforms.validate.findings import Finding, make
 from pepforms.values import (
     ValueNotUnderstood,
     clean_text,
@@ -65,6 +66,34 @@ def choice_value(f: Field, text: str) -> Any:
             return choice.value
     options = ", ".join(c.label for c in f.choices)
     raise ValueNotUnderstood(f"it should be one of: {options}")
+
+
+def value_not_understood(model: FormModel, pointer: str, detail: str, note: str) -> Finding:
+    """The finding for an answer that could not be understood, at its field."""
+    section, label = model.describe(pointer)
+    return make("value-not-understood", pointer=pointer, section=section.title if section else "",
+                role=(section.role or "") if section else "", label=label, detail=detail,
+                note=note[:200])
+
+
+def table_item(model: FormModel, table: Table, index: int,
+               cells: Iterable[tuple[Field, Any, str]],
+               coerce: Callable[[Field, Any], Any]) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """One table row read from a form (Word or PDF): `cells` are (column, raw value, raw text).
+
+    Returns the item (None when the row is empty, so not an item) and its findings; `index` is
+    the item's position in the instance, which findings point at."""
+    item: dict[str, Any] = {}
+    problems: list[Finding] = []
+    for col, raw, text in cells:
+        try:
+            value = coerce(col, raw)
+        except ValueNotUnderstood as exc:
+            problems.append(value_not_understood(model, col.at(index), str(exc), text))
+            continue
+        if value is not None:
+            item[col.key] = value
+    return (item if is_item(item) or problems else None), problems
 
 
 def is_item(row: Mapping[str, Any]) -> bool:

@@ -22,7 +22,7 @@ from pypdf.errors import PyPdfError
 from pypdf.generic import NameObject
 
 from pepforms import pointers
-from pepforms.coercion import coerce_text, is_item
+from pepforms.coercion import coerce_text, table_item, value_not_understood
 from pepforms.schema import Field, FormModel, Table
 from pepforms.validate.findings import Finding, make
 from pepforms.values import ValueNotUnderstood
@@ -167,13 +167,6 @@ def _coerce(f: Field, value: Any) -> Any:
 
 
 
-def _finding(model: FormModel, pointer: str, detail: str, note: str) -> Finding:
-    section, label = model.describe(pointer)
-    return make("value-not-understood", pointer=pointer, section=section.title if section else "",
-                role=(section.role or "") if section else "", label=label, detail=detail,
-                note=note[:200])
-
-
 def _row_indexes(table: Table, names: Mapping[str, Any]) -> list[int]:
     keys = {c.key for c in table.columns}
     pattern = re.compile(re.escape(table.pointer) + r"/(\d{1,4})/([^/]+)")
@@ -189,19 +182,11 @@ def _read_table(model: FormModel, table: Table, values: Mapping[str, Any],
                 findings: list[Finding]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for row in _row_indexes(table, values):
-        item: dict[str, Any] = {}
-        problems: list[Finding] = []
-        index = len(items)  # rows are numbered as the instance numbers them, as the Word reader does
-        for col in table.columns:
-            raw = values.get(col.at(row))
-            try:
-                value = _coerce(col, raw)
-            except ValueNotUnderstood as exc:
-                problems.append(_finding(model, col.at(index), str(exc), _text(raw) or ""))
-                continue
-            if value is not None:
-                item[col.key] = value
-        if is_item(item) or problems:
+        raws = [(col, values.get(col.at(row))) for col in table.columns]
+        # Rows are numbered as the instance numbers them, as the Word reader does.
+        item, problems = table_item(model, table, len(items),
+                                    ((col, raw, _text(raw) or "") for col, raw in raws), _coerce)
+        if item is not None:
             items.append(item)
             findings.extend(problems)
     return items
@@ -242,7 +227,7 @@ def read_pdf(model: FormModel, data: bytes) -> PdfRead:
         try:
             value = _coerce(f, raw)
         except ValueNotUnderstood as exc:
-            findings.append(_finding(model, f.pointer, str(exc), _text(raw) or ""))
+            findings.append(value_not_understood(model, f.pointer, str(exc), _text(raw) or ""))
             continue
         if value is not None:
             pointers.put(instance, f.pointer, value)

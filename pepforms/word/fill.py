@@ -18,12 +18,12 @@ from lxml import etree
 
 from pepforms import pointers
 from pepforms.schema import Field, FormModel, Table
+from pepforms.values import ValueNotUnderstood
 from pepforms.word.controls import display_text, read_control, runs_for, set_control
 from pepforms.word.ooxml import el, parse_untrusted, qn
 from pepforms.word.reader import (
     _find_table,
     _header_row_index,
-    _Unreadable,
     coerce,
     scan,
 )
@@ -104,7 +104,7 @@ def fill_document(model: FormModel, document: bytes, instance: dict[str, Any]) -
         if current.locked:
             try:
                 existing = coerce(f, current)
-            except _Unreadable:
+            except ValueNotUnderstood:
                 existing = None
             if value is not None and value != existing:
                 notes.append(f"“{f.display_label}” is pre-filled and locked, so it was left as "

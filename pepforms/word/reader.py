@@ -15,9 +15,9 @@ from typing import Any
 from lxml import etree
 
 from pepforms import pointers
-from pepforms.coercion import coerce_text, is_item, normalise_label
+from pepforms.coercion import coerce_text, normalise_label, table_item, value_not_understood
 from pepforms.schema import Field, FormModel, Table
-from pepforms.validate.findings import Finding, make
+from pepforms.validate.findings import Finding
 from pepforms.values import ValueNotUnderstood, parse_date
 from pepforms.word.controls import KNOWN_PLACEHOLDERS, ControlValue, control_tag, read_control
 from pepforms.word.ooxml import parse_untrusted, qn, text_of
@@ -95,14 +95,10 @@ def _from_bookmark(start: etree._Element) -> ControlValue | str:
     return text_of(paragraph) if paragraph is not None else ""
 
 
-class _Unreadable(Exception):
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
 def coerce(f: Field, raw: ControlValue | str) -> Any:
-    """The typed value of what was entered, or None when nothing was. Raises _Unreadable."""
+    """The typed value of what was entered, or None when nothing was.
+
+    Raises ValueNotUnderstood (saying what was expected) when it cannot be understood."""
     if isinstance(raw, ControlValue):
         if f.kind == "checkbox" and raw.checked is not None:
             return raw.checked
@@ -114,10 +110,7 @@ def coerce(f: Field, raw: ControlValue | str) -> Any:
         text = raw.text
     else:
         text = raw
-    try:
-        return coerce_text(f, text, KNOWN_PLACEHOLDERS)
-    except ValueNotUnderstood as exc:
-        raise _Unreadable(str(exc)) from None
+    return coerce_text(f, text, KNOWN_PLACEHOLDERS)
 
 
 @dataclass
@@ -136,12 +129,6 @@ class FormRead:
                 return way
         return "tags"
 
-
-
-def _finding(model: FormModel, code: str, pointer: str, **values: Any) -> Finding:
-    section, label = model.describe(pointer)
-    return make(code, pointer=pointer, section=section.title if section else "",
-                role=(section.role or "") if section else "", label=label, **values)
 
 
 def _find_table(table: Table, found: DocumentScan) -> tuple[etree._Element | None, str]:
@@ -183,19 +170,12 @@ def _read_table(model: FormModel, table: Table, node: etree._Element,
         # Cells can hide inside row- or cell-level content controls (LibreOffice, Word).
         if not cells:
             cells = row.findall(f".//{qn('w:tc')}")
-        item: dict[str, Any] = {}
-        problems: list[Finding] = []
-        index = len(items)
-        for col, cell in zip(table.columns, cells, strict=False):
-            try:
-                value = coerce(col, _from_cell(cell))
-            except _Unreadable as exc:
-                problems.append(_finding(model, "value-not-understood", col.at(index),
-                                         detail=exc.detail, note=text_of(cell)[:200]))
-                continue
-            if value is not None:
-                item[col.key] = value
-        if is_item(item) or problems:
+        item, problems = table_item(
+            model, table, len(items),
+            ((col, _from_cell(cell), text_of(cell)) for col, cell in
+             zip(table.columns, cells, strict=False)),
+            coerce)
+        if item is not None:
             items.append(item)
             findings.extend(problems)
     return items
@@ -226,10 +206,9 @@ def read_document(model: FormModel, document: bytes) -> FormRead:
         methods[way] += 1
         try:
             value = coerce(f, raw)
-        except _Unreadable as exc:
+        except ValueNotUnderstood as exc:
             note = raw if isinstance(raw, str) else (raw.text or "")
-            findings.append(_finding(model, "value-not-understood", f.pointer,
-                                     detail=exc.detail, note=note[:200]))
+            findings.append(value_not_understood(model, f.pointer, str(exc), note))
             continue
         if value is not None:
             pointers.put(instance, f.pointer, value)
