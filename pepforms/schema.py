@@ -24,9 +24,8 @@ from pepforms.calendar import PHASES
 from pepforms.errors import SchemaError
 from pepforms.resources import schemas_dir
 
-SCHEMA_BASE = "https://pepforms.invalid/schemas/"
-"""Base of every schema `$id`. The `.invalid` domain is reserved: nothing is ever fetched from it;
-references resolve from the bundled registry only."""
+# Every schema's `$id` is under https://pepforms.invalid/schemas/. The `.invalid` domain is
+# reserved: nothing is ever fetched from it; references resolve from the bundled registry only.
 
 PHASE_TITLES = {
     "early-years": "Early Years",
@@ -170,11 +169,6 @@ class Authority:
     roles: Mapping[str, str] = field(hash=False, compare=False)
     raw: Mapping[str, Any] = field(repr=False, hash=False, compare=False)
 
-    def role_label(self, role: str | None) -> str:
-        if role is None:
-            return ""
-        return self.roles.get(role, role.replace("-", " ").capitalize())
-
 
 @dataclass(frozen=True)
 class FormModel:
@@ -242,9 +236,6 @@ class FormModel:
                         return section, row_text
                 return section, row_text
         return section, section.title
-
-    def prefilled_fields(self) -> list[Field]:
-        return [f for f in self.fields() if f.prefill]
 
     def labels(self) -> set[str]:
         return {f.display_label for f in self.fields()} | {t.label for t in self.tables()}

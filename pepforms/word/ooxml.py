@@ -22,7 +22,6 @@ NS = {
     "op": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
     "vt": "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
 }
-W = NS["w"]
 
 CHECKED_GLYPH = "\u2612"  # ☒
 UNCHECKED_GLYPH = "\u2610"  # ☐
