@@ -6,8 +6,8 @@ __version__ = "0.1.0"
 
 from pepforms.checking import FormResult, Report, check_file, read_form_file, validate  # noqa: E402
 from pepforms.filling import fill  # noqa: E402
+from pepforms.findings import Finding  # noqa: E402
 from pepforms.generating import generate  # noqa: E402
-from pepforms.validate.findings import Finding  # noqa: E402
 
 read_form = read_form_file
 

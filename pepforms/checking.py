@@ -18,6 +18,7 @@ from typing import Any
 from pepforms import pointers
 from pepforms.calendar import Term
 from pepforms.errors import SchemaError
+from pepforms.findings import ERROR, Finding, make, sort_findings
 from pepforms.pdf.reader import (
     NOT_A_FORM_MESSAGE,
     PdfProblem,
@@ -29,7 +30,6 @@ from pepforms.pdf.reader import (
 from pepforms.roster import Child
 from pepforms.schema import PHASE_TITLES, FormModel, all_forms, form_model, load_authority
 from pepforms.validate.engine import ValidationContext, validate_instance
-from pepforms.validate.findings import ERROR, Finding, make, sort_findings
 from pepforms.validate.quality import QualityGrade, indicative_grade
 from pepforms.word.identity import application, last_saved, read_custom_properties, value_digest
 from pepforms.word.package import PackageProblem, WordPackage, open_package

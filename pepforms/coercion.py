@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from pepforms.findings import Finding, make
 from pepforms.schema import Field, FormModel, Table
-from pepforms.validate.findings import Finding, make
 from pepforms.values import (
     ValueNotUnderstood,
     clean_text,

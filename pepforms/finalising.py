@@ -11,12 +11,12 @@ from pepforms.calendar import Term
 from pepforms.checking import CheckOptions, FormResult, check_file
 from pepforms.errors import PepformsError
 from pepforms.fileio import atomic_write
+from pepforms.findings import ERROR, Finding
 from pepforms.pdf.protect import encrypt, read_password_file
 from pepforms.pdf.record import render_record
 from pepforms.schema import form_model as get_model
 from pepforms.schema import load_authority
 from pepforms.validate.engine import validate_instance
-from pepforms.validate.findings import ERROR, Finding
 
 FINALISED = "Finalised"
 NOT_FINALISED = "Not finalised: has errors"

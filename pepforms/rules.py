@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from pepforms.findings import CATALOGUE
 from pepforms.schema import PHASE_TITLES, authority_ids, load_authority, load_schema, registry
-from pepforms.validate.findings import CATALOGUE
 
 
 def _named_rules(node: Any, base: str, seen: set[str]) -> Iterator[str]:

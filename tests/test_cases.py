@@ -36,7 +36,7 @@ def test_case_yields_exactly_its_expected_findings(case: Case, tmp_path: Path) -
 
 
 def test_every_authority_has_fault_cases_with_catalogue_codes() -> None:
-    from pepforms.validate.findings import CATALOGUE
+    from pepforms.findings import CATALOGUE
 
     for authority in {a for a, _ in all_forms()}:
         faults = [c for c in CASES if c.authority == authority and c.expected]

@@ -24,6 +24,7 @@ from pypdf.generic import NameObject
 from pepforms.calendar import Term
 from pepforms.cases import Case, child_from_instance, discover
 from pepforms.errors import PepformsError
+from pepforms.findings import make
 from pepforms.forms import form_content
 from pepforms.pdf.fillable import build_fillable, row_count
 from pepforms.pdf.protect import encrypt, read_password_file
@@ -38,7 +39,6 @@ from pepforms.pdf.reader import (
 from pepforms.pdf.record import EMPTY, render_record, shown
 from pepforms.pointers import get
 from pepforms.schema import Field, FormModel, all_forms, form_model
-from pepforms.validate.findings import make
 from pepforms.word.controls import display_text
 
 from .test_roundtrip import canonical, shape_schema

@@ -8,8 +8,8 @@ import pytest
 
 from pepforms.cases import discover, returned_form
 from pepforms.checking import CheckOptions, check_file
+from pepforms.findings import make
 from pepforms.schema import authority_ids, load_authority
-from pepforms.validate.findings import make
 from pepforms.validate.quality import INDICATIVE, indicative_grade
 
 SUTTON = {"name": "QA grid", "kind": "graded-sections",

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from pepforms.findings import CATALOGUE
 from pepforms.resources import schemas_dir
 from pepforms.schema import all_forms, bookmark_name, form_model, load_authority, registry
-from pepforms.validate.findings import CATALOGUE
 
 SCHEMA_FILES = sorted(schemas_dir().rglob("*.schema.json"))
 CORE_FIELDS = ["/child/child_id", "/child/first_name", "/child/last_name", "/child/date_of_birth",

@@ -23,8 +23,8 @@ from pypdf.generic import NameObject
 
 from pepforms import pointers
 from pepforms.coercion import coerce_text, table_item, value_not_understood
+from pepforms.findings import Finding, make
 from pepforms.schema import Field, FormModel, Table
-from pepforms.validate.findings import Finding, make
 from pepforms.values import ValueNotUnderstood
 
 __all__ = ["MAX_PDF_BYTES", "PdfProblem", "PdfRead", "is_pdf", "pdf_properties", "quiet_pypdf",

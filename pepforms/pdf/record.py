@@ -42,8 +42,8 @@ from reportlab.platypus import (
 )
 
 from pepforms import pointers
+from pepforms.findings import ERROR, Finding
 from pepforms.schema import Field, FormModel, Section, Table
-from pepforms.validate.findings import ERROR, Finding
 from pepforms.values import clean_text, format_date, format_money, format_number
 
 __all__ = ["EMPTY", "render_record", "shown"]

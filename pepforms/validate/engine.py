@@ -25,8 +25,8 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from pepforms import pointers
 from pepforms.calendar import working_days_after
 from pepforms.errors import SchemaError
+from pepforms.findings import CATALOGUE, ERROR, Finding, make, sort_findings
 from pepforms.schema import FormModel, registry
-from pepforms.validate.findings import CATALOGUE, ERROR, Finding, make, sort_findings
 
 # Keywords whose errors a schema may name (x-code), word (x-message) or soften (x-severity).
 # Type, format, enum, range and length errors always take their generic codes.

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pepforms.validate.findings import ERROR, Finding
+from pepforms.findings import ERROR, Finding
 
 INDICATIVE = "indicative: the QA officer decides"
 

@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pepforms.validate.findings import Finding, make
+from pepforms.findings import Finding, make
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_MEMBERS = 3000

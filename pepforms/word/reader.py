@@ -16,8 +16,8 @@ from lxml import etree
 
 from pepforms import pointers
 from pepforms.coercion import coerce_text, normalise_label, table_item, value_not_understood
+from pepforms.findings import Finding
 from pepforms.schema import Field, FormModel, Table
-from pepforms.validate.findings import Finding
 from pepforms.values import ValueNotUnderstood, parse_date
 from pepforms.word.controls import KNOWN_PLACEHOLDERS, ControlValue, control_tag, read_control
 from pepforms.word.ooxml import parse_untrusted, qn, text_of
