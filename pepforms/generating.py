@@ -20,10 +20,11 @@ from pepforms.errors import OutputExistsError, PepformsError, TemplateError
 from pepforms.fileio import atomic_write, safe_name
 from pepforms.finalising import record_for_instance, record_pdf
 from pepforms.forms import form_content, form_id, template_path
+from pepforms.outputs import check_output_folder, refuse_overlap, require_inputs
 from pepforms.pdf.fillable import build_fillable
 from pepforms.previous import PreviousForm, carried_for, load_previous
 from pepforms.roster import Child, Roster, RosterProblem, read_roster
-from pepforms.schema import form_model, load_authority
+from pepforms.schema import form_model, load_authority, resolve_authority
 from pepforms.word.render import PreparedTemplate, context_for
 
 MANIFEST = "manifest.csv"
@@ -54,6 +55,14 @@ class GenerateResult:
     @property
     def problems(self) -> list[RosterProblem]:
         return self.roster.problems
+
+    @property
+    def skipped_rows(self) -> int:
+        """Roster rows left out (a row with several errors counts once)."""
+        return len({p.line for p in self.problems if p.severity == "error" and p.line})
+
+    def count(self, kind: str) -> int:
+        return sum(1 for f in self.forms if f.kind == kind)
 
 
 def school_folder(child: Child) -> str:
@@ -189,6 +198,7 @@ def generate(
     jobs: int = 1,
     previous: Path | None = None,
     pdf: bool = False,
+    sheet: str | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> GenerateResult:
@@ -199,8 +209,10 @@ def generate(
     With `pdf`, each child also gets the blank form as a fillable PDF.
     """
     the_term = term if isinstance(term, Term) else Term.parse(term)
-    load_authority(authority)
-    roster = read_roster(roster_path, the_term, column_map)
+    authority = resolve_authority(authority)
+    _check_job(roster_path, out_dir, previous, column_map)
+    kwargs = {"sheet": sheet} if sheet else {}
+    roster = read_roster(roster_path, the_term, column_map, **kwargs)
     phases = sorted({c.phase for c in roster.children})
     for phase in phases:
         form_model(authority, phase)
@@ -273,6 +285,19 @@ def _school_summaries(out_dir: Path, term: Term, children: list[Child],
                       "Virtual School asks.", ""]
         atomic_write(out_dir / folder / SCHOOL_SUMMARY, "\r\n".join(lines).encode("utf-8"),
                      force=True)
+
+
+def _check_job(roster: Path, out_dir: Path, previous: Path | None,
+               column_map: Path | None) -> None:
+    """Inputs exist; the output folder is a folder and not an input (before any work)."""
+    require_inputs([roster], "roster file")
+    if column_map is not None:
+        require_inputs([column_map], "column map file")
+    if previous is not None:
+        require_inputs([previous], "folder of last term's forms")
+        refuse_overlap(out_dir, [previous], "output folder")
+    refuse_overlap(out_dir, [roster], "output folder")
+    check_output_folder(out_dir, force=True, must_be_empty=False)
 
 
 def _check_outputs(out_dir: Path, relatives: list[Path], force: bool) -> None:
