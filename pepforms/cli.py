@@ -335,8 +335,9 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, column_map: Path
         made = [a for a in outcome.annotated if a.target is not None]
         click.echo(f"Wrote {len(made)} annotated cop{'y' if len(made) == 1 else 'ies'} to "
                    f"{annotate_dir}.")
-        for failed in (a for a in outcome.annotated if a.problem is not None):
-            click.echo(f"{printable(failed.source)}: {failed.problem.message}", err=True)
+        for failed in outcome.annotated:
+            if failed.problem is not None:
+                click.echo(f"{printable(failed.source)}: {failed.problem.message}", err=True)
     sys.exit(outcome.report.exit_code)
 
 

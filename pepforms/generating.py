@@ -7,9 +7,7 @@ atomically, so an interrupted run leaves no half-written form.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from pepforms.forms import form_content, form_id, template_path
 from pepforms.outputs import check_output_folder, refuse_overlap, require_inputs
 from pepforms.pdf.fillable import build_fillable
 from pepforms.previous import PreviousForm, carried_for, load_previous
+from pepforms.report.csvfile import csv_bytes
 from pepforms.roster import Child, Roster, RosterProblem, read_roster
 from pepforms.schema import form_model, load_authority, resolve_authority
 from pepforms.word.render import PreparedTemplate, context_for
@@ -170,21 +169,15 @@ def _render_one(job: _Job) -> list[GeneratedForm]:
 
 
 def _manifest_csv(forms: Iterable[GeneratedForm]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["child_id", "school", "phase", "form_id", "kind", "file", "sha256"])
-    for f in forms:
-        writer.writerow([f.child_id, f.school, f.phase, f.form_id, f.kind, f.file, f.sha256])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+    return csv_bytes(["child_id", "school", "phase", "form_id", "kind", "file", "sha256"],
+                     ([f.child_id, f.school, f.phase, f.form_id, f.kind, f.file, f.sha256]
+                      for f in forms))
 
 
 def _problems_csv(problems: Iterable[RosterProblem]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["line", "child_id", "column", "severity", "code", "message"])
-    for p in problems:
-        writer.writerow([p.line or "", p.child_id, p.column or "", p.severity, p.code, p.message])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(["line", "child_id", "column", "severity", "code", "message"],
+                     ([p.line or "", p.child_id, p.column or "", p.severity, p.code, p.message]
+                      for p in problems))
 
 
 def generate(
@@ -254,11 +247,7 @@ def generate(
 
 
 def _leftovers_csv(rows: list[tuple[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["file", "why it was not used"])
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(["file", "why it was not used"], rows)
 
 
 def _school_summaries(out_dir: Path, term: Term, children: list[Child],

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pepforms.cases import discover, returned_form
 from pepforms.annotating import annotate
+from pepforms.cases import discover, returned_form
 from pepforms.checking import CheckOptions, check_file, validate
-from pepforms.report.model import Report
 from pepforms.cli import main
+from pepforms.report.model import Report
 
 from .conftest import convert
 
