@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import copy
+import csv
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pepforms.cases import Case, discover, returned_form
+from pepforms.cases import Case, child_from_instance, discover, returned_form
 from pepforms.checking import CheckOptions, Report, validate
 from pepforms.errors import OutputExistsError, PepformsError
 from pepforms.fileio import atomic_write
 from pepforms.filling import fill_bytes
 from pepforms.generating import generate
+from pepforms.report.csvfile import csv_bytes
 from pepforms.resources import samples_dir
+from pepforms.roster import Child
 from pepforms.schema import load_authority
 
 DEMO_TERM = "spring-2027"
@@ -34,6 +37,46 @@ def sample_roster(authority: str) -> Path:
     return own if own.is_file() else samples_dir() / "roster.csv"
 
 
+def _row_for(child: Child) -> dict[str, str]:
+    def day(d: date | None) -> str:
+        return d.strftime("%d/%m/%Y") if d else ""
+
+    return {"child_id": child.child_id, "first_name": child.first_name,
+            "last_name": child.last_name, "date_of_birth": day(child.date_of_birth),
+            "upn": child.upn, "gender": child.gender, "legal_status": child.legal_status,
+            "date_entered_care": day(child.date_entered_care), "school_name": child.school_name,
+            "school_urn": child.school_urn,
+            "designated_teacher_name": child.designated_teacher_name,
+            "designated_teacher_email": child.designated_teacher_email,
+            "social_worker_name": child.social_worker_name,
+            "social_worker_email": child.social_worker_email, "carer_name": child.carer_name,
+            "year_group": "", "curriculum": child.curriculum}
+
+
+def demo_roster(authority: str, cases: list[Case], out: Path) -> Path:
+    """The demo's roster: the bundled sample roster with every sample return's child on it, as
+    that return records them, so `pepforms validate --roster` agrees with the samples."""
+    with sample_roster(authority).open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    header = list(rows[0].keys()) if rows else list(_row_for(child_from_instance(
+        cases[0].instance, cases[0].phase)))
+    by_id = {r["child_id"]: i for i, r in enumerate(rows) if r.get("child_id")}
+    good_phases: dict[str, Child] = {}
+    for case in cases:
+        if case.name == "good" or case.instance["child"]["child_id"] not in good_phases:
+            good_phases[case.instance["child"]["child_id"]] = child_from_instance(
+                case.instance, case.phase)
+    for child_id, child in good_phases.items():
+        row = {k: v for k, v in _row_for(child).items() if k in header}
+        if child_id in by_id:
+            rows[by_id[child_id]] = row
+        else:
+            rows.insert(len(by_id), row)
+    atomic_write(out, csv_bytes(header, ([r.get(h, "") for h in header] for r in rows)),
+                 force=True)
+    return out
+
+
 def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = False) -> DemoSummary:
     a = load_authority(authority)
     lines = [f"pepforms demo: {a.name}, {DEMO_TERM}", ""]
@@ -41,7 +84,10 @@ def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = F
     if not force and (forms_dir.exists() or returned_dir.exists()):
         raise OutputExistsError(f"{out_dir} already holds a demo; use --force to replace it, "
                                 "or --out for a new folder.")
-    roster = sample_roster(authority)
+    cases = [c for c in discover(authority) if not c.tamper]
+    if not cases:
+        raise PepformsError(f"There are no sample cases for {authority}.")
+    roster = demo_roster(authority, cases, out_dir / "roster.csv")
     result = generate(authority, DEMO_TERM, roster, forms_dir, force=True)
     lines.append(f"1. Generated {len(result.forms)} pre-filled blank forms from {roster.name} "
                  f"into {forms_dir}/ ({len({f.school for f in result.forms})} school folders, "
@@ -51,9 +97,6 @@ def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = F
         lines.append(f"   The roster has {len(result.problems)} problem(s); {len(errors)} row(s) "
                      "were not used (see roster-problems.csv):")
         lines += [f"   - {p.message}" for p in errors]
-    cases = [c for c in discover(authority) if not c.tamper]
-    if not cases:
-        raise PepformsError(f"There are no sample cases for {authority}.")
     for case in cases:
         name, data = returned_form(case)
         atomic_write(returned_dir / case.phase / case.name / name, data, force=True)
@@ -66,6 +109,8 @@ def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = F
                  f"targets under review, each beside last term's finalised PDF, with a "
                  "summary.txt per school.")
     report = validate([returned_dir], CheckOptions())
+    lines.append(f"   (Check them against the demo's roster with: pepforms validate {returned_dir} "
+                 f"--roster {roster})")
     atomic_write(out_dir / "report.json",
                  json.dumps(report.as_dict(), indent=2, ensure_ascii=False).encode(), force=True)
     lines.append(f"4. Checked the sample returns (pepforms validate {returned_dir}); the JSON "

@@ -212,7 +212,7 @@ def generate(
         if not template_path(authority, phase).is_file():
             raise TemplateError(f"The {phase} template for {authority} is missing: run "
                                 f"`pepforms template build {authority}`.")
-    last_term = load_previous(previous) if previous is not None else None
+    last_term = load_previous(previous, authority) if previous is not None else None
     pack = last_term is not None
     jobs_list = [
         _Job(authority, str(the_term), child, out_dir, _relative_path(child, the_term, pack),

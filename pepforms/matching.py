@@ -101,7 +101,8 @@ def _roster_findings(child_id: str, form_child: Mapping[str, Any],
     if not differs:
         return []
     what = " and ".join(k.replace("_", " ") for k in differs)
-    return [_wrong_child(f"The {what} on this form do not match the roster for child "
+    verb = "does" if len(differs) == 1 else "do"
+    return [_wrong_child(f"The {what} on this form {verb} not match the roster for child "
                          f"{child_id}.")]
 
 

@@ -101,10 +101,25 @@ def _from_json(path: Path) -> PreviousForm | str:
     return PreviousForm(path, child_id, str(instance.get("pep", {}).get("term", "")), instance)
 
 
-def _from_form(path: Path) -> PreviousForm | str:
+# Answers only a school writes (never pre-filled): a form with none of them was never filled in.
+SCHOOL_ANSWERS = ("/pep/meeting_date", "/attendance/percentage", "/voice/views",
+                  "/meeting/summary", "/targets")
+
+
+def filled_in(instance: Mapping[str, Any]) -> bool:
+    """Whether a school has answered anything a blank form does not already hold."""
+    return any(pointers.get(instance, p) not in (None, "", []) for p in SCHOOL_ANSWERS)
+
+
+def _from_form(path: Path, authority: str | None) -> PreviousForm | str:
     result = check_file(path, CheckOptions())
     if result.status == "unreadable" or result.instance is None:
         return result.findings[0].message if result.findings else "it could not be read"
+    if authority and result.authority != authority:
+        return (f"it is a form of another authority ({result.authority}), so nothing was "
+                "carried forward from it")
+    if not filled_in(result.instance):
+        return "it is a blank form that was never filled in, so there was nothing to carry forward"
     child_id = result.child_id or str(result.instance.get("child", {}).get("child_id", ""))
     if not child_id:
         return "it has no child id"
@@ -112,15 +127,17 @@ def _from_form(path: Path) -> PreviousForm | str:
                         result.phase, result.form_id, result.findings)
 
 
-def load_previous(folder: Path) -> PreviousSet:
-    """Every usable previous form in a folder (and its sub-folders), by child id."""
+def load_previous(folder: Path, authority: str | None = None) -> PreviousSet:
+    """Every usable previous form in a folder (and its sub-folders), by child id: forms of
+    `authority` that a school filled in (JSON from `pepforms read` is taken as given)."""
     paths = collect_paths([folder]) + sorted(p for p in folder.rglob("*.json") if p.is_file())
     forms: dict[str, PreviousForm] = {}
     unused: list[tuple[str, str]] = []
     for path in paths:
         if path.name in {"report.json"}:
             continue
-        loaded = _from_json(path) if path.suffix.lower() == ".json" else _from_form(path)
+        loaded = _from_json(path) if path.suffix.lower() == ".json" else \
+            _from_form(path, authority)
         if isinstance(loaded, str):
             unused.append((str(path), loaded))
             continue

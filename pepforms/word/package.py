@@ -106,6 +106,25 @@ def open_package(path: Path) -> WordPackage:
     return package_from_bytes(data)
 
 
+def _refuse_other_kinds(zf: zipfile.ZipFile) -> None:
+    """An OpenDocument file, a macro-enabled document, a workbook: each says what it is."""
+    names = set(zf.namelist())
+    mimetype = _read(zf, "mimetype") if "mimetype" in names else None
+    if mimetype and b"opendocument" in mimetype:
+        raise _problem("opendocument")
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise _problem("macro-enabled")
+    content_types = _read(zf, "[Content_Types].xml")
+    if content_types and b"macroEnabled" in content_types:
+        raise _problem("macro-enabled")
+    if "word/document.xml" not in names:
+        if any(n.startswith("xl/") for n in names):
+            raise _problem("not-a-docx", detail=" (it is an Excel workbook)")
+        if any(n.startswith("ppt/") for n in names):
+            raise _problem("not-a-docx", detail=" (it is a PowerPoint file)")
+        raise _problem("not-a-docx", detail="")
+
+
 def package_from_bytes(data: bytes) -> WordPackage:
     """The parts of a .docx held in memory, with the same checks as `open_package`."""
     if len(data) > MAX_FILE_BYTES:
@@ -114,21 +133,7 @@ def package_from_bytes(data: bytes) -> WordPackage:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             _check_directory(zf)
-            names = set(zf.namelist())
-            mimetype = _read(zf, "mimetype") if "mimetype" in names else None
-            if mimetype and b"opendocument" in mimetype:
-                raise _problem("opendocument")
-            if any(n.lower().endswith("vbaproject.bin") for n in names):
-                raise _problem("macro-enabled")
-            content_types = _read(zf, "[Content_Types].xml")
-            if content_types and b"macroEnabled" in content_types:
-                raise _problem("macro-enabled")
-            if "word/document.xml" not in names:
-                if any(n.startswith("xl/") for n in names):
-                    raise _problem("not-a-docx", detail=" (it is an Excel workbook)")
-                if any(n.startswith("ppt/") for n in names):
-                    raise _problem("not-a-docx", detail=" (it is a PowerPoint file)")
-                raise _problem("not-a-docx", detail="")
+            _refuse_other_kinds(zf)
             parts = {name: _read(zf, name) for name in XML_PARTS}
     except PackageProblem:
         raise
