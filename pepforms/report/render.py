@@ -88,7 +88,7 @@ def findings_csv(report: Report) -> bytes:
     rows: list[tuple[object, ...]] = []
     for f in report.roster_findings:
         rows.append((f"roster row {f.line}" if f.line else "roster", "", f.child_id, "",
-                     f.severity, f.code, f.section, f.pointer, "", f.message))
+                     f.severity, f.code, "Roster", getattr(f, "pointer", ""), "", f.message))
     for form in report.forms:
         if not form.findings:
             rows.append((form.path, form.form_id, form.child_id, form.status, "", "", "", "",
