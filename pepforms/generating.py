@@ -19,10 +19,11 @@ from pepforms.calendar import Term, phase_for
 from pepforms.errors import OutputExistsError, PepformsError, TemplateError
 from pepforms.fileio import atomic_write, safe_name
 from pepforms.finalising import record_for_instance, record_pdf
+from pepforms.findings import Finding
 from pepforms.forms import form_content, form_id, template_path
 from pepforms.pdf.fillable import build_fillable
 from pepforms.previous import PreviousForm, carried_for, load_previous
-from pepforms.roster import Child, Roster, RosterProblem, read_roster
+from pepforms.roster import Child, Roster, read_roster
 from pepforms.schema import form_model, load_authority
 from pepforms.word.render import PreparedTemplate, context_for
 
@@ -52,7 +53,7 @@ class GenerateResult:
     previous_not_used: list[tuple[str, str]] = field(default_factory=list)
 
     @property
-    def problems(self) -> list[RosterProblem]:
+    def problems(self) -> list[Finding]:
         return self.roster.problems
 
 
@@ -169,12 +170,13 @@ def _manifest_csv(forms: Iterable[GeneratedForm]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 
 
-def _problems_csv(problems: Iterable[RosterProblem]) -> bytes:
+def _problems_csv(problems: Iterable[Finding]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["line", "child_id", "column", "severity", "code", "message"])
-    for p in problems:
-        writer.writerow([p.line or "", p.child_id, p.column or "", p.severity, p.code, p.message])
+    for p in problems:  # a roster finding points at /child/<column>
+        writer.writerow([p.line or "", p.child_id, p.pointer.removeprefix("/child/"), p.severity,
+                         p.code, p.message])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
