@@ -136,6 +136,15 @@ def test_the_first_sheet_is_read_unless_a_sheet_is_named(tmp_path: Path) -> None
     assert read_roster(path, SPRING_2027, sheet=" children in CARE", today=TODAY).children
 
 
+def test_a_hidden_first_sheet_is_passed_over(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path, [GOOD_CELLS], sheet="Children", sheets_before=("Lookups",))
+    book = openpyxl.load_workbook(path)
+    book["Lookups"].sheet_state = "hidden"
+    book.save(path)
+    roster = read_roster(path, SPRING_2027, today=TODAY)
+    assert (roster.sheet, len(roster.children)) == ("Children", 1)
+
+
 def test_a_missing_sheet_is_a_clear_error(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path, [GOOD_CELLS], sheet="Children", sheets_before=("Read me",))
     with pytest.raises(RosterError) as caught:

@@ -114,9 +114,10 @@ def first_non_blank(rows: list[list[str]]) -> int | None:
 
 
 def read_table(path: Path, score: Callable[[list[str]], int], sheet: str | None = None) -> Table:
-    """The rows of the roster at `path`: an .xlsx workbook's first sheet (or the sheet named
-    `sheet`), or a CSV. `score` says how many of a heading row's cells name one of our columns;
-    it settles the CSV delimiter. Raises RosterError for a file that cannot be a roster."""
+    """The rows of the roster at `path`: an .xlsx workbook's first sheet that is not hidden (or
+    the sheet named `sheet`), or a CSV. `score` says how many of a heading row's cells name one
+    of our columns; it settles the CSV delimiter. Raises RosterError for a file that cannot be a
+    roster."""
     data = read_bytes(path, "roster")
     if data.startswith(ZIP_MAGIC):
         table = _read_workbook(data, path, sheet)
@@ -256,7 +257,10 @@ def _choose_sheet(book: Any, names: tuple[str, ...], sheet: str | None, path: Pa
     if not worksheets:
         raise RosterError(f"The workbook {path} has no worksheet with the roster in it.")
     if sheet is None:
-        return worksheets[0]
+        # The first sheet people see: a hidden lookup sheet in front is not the roster.
+        shown = [worksheet for worksheet in worksheets
+                 if getattr(worksheet, "sheet_state", "visible") == "visible"]
+        return (shown or worksheets)[0]
     loose = sheet.strip().casefold()
     for same in (lambda title: title == sheet, lambda title: title.strip().casefold() == loose):
         found = [worksheet for worksheet in worksheets if same(str(worksheet.title))]

@@ -27,8 +27,8 @@ _UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 # DfE codes meaning "UPN not known" (UN1 to UN5), used in returns such as the SSDA903.
 _UPN_UNKNOWN = re.compile(r"UN[1-5]")
 _EMAIL = re.compile(r"[^@\s<>(),;:\"']+@[^@\s<>(),;:\"']+\.[A-Za-z]{2,}")
-# What XML 1.0 cannot hold (C0 controls but tab and newline, lone surrogates, U+FFFE and U+FFFF):
-# a value holding one would make the generated form's XML malformed.
+# C0 controls other than tab and newline (a carriage return is made a newline first), lone
+# surrogates, U+FFFE and U+FFFF: XML 1.0 cannot hold them, so a form holding one is malformed.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
 _PEP_MIN_AGE = 2
 # Blank values in these columns have rules of their own (an error, or a warning of its own).
@@ -99,18 +99,21 @@ class RowContext:
     first_seen: dict[str, int]  # casefolded child id -> the line it was first on
 
 
+def _newlines(text: str) -> str:
+    """Windows and old Mac line ends inside a cell made newlines: they are not problems."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def without_control_characters(text: str) -> str:
     """The text with line ends made newlines and the characters a Word form cannot hold removed."""
-    return CONTROL_CHARACTERS.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return CONTROL_CHARACTERS.sub("", _newlines(text)).strip()
 
 
 def remove_control_characters(values: dict[str, str], check: RowCheck) -> dict[str, str]:
-    """The values without characters a Word form cannot hold, each column that had any reported.
-
-    Windows and old Mac line ends inside a cell are newlines, not problems."""
+    """The values without characters a Word form cannot hold, each column that had any reported."""
     cleaned: dict[str, str] = {}
     for column, value in values.items():
-        count = len(CONTROL_CHARACTERS.findall(value.replace("\r\n", "\n").replace("\r", "\n")))
+        count = len(CONTROL_CHARACTERS.findall(_newlines(value)))
         if count:
             check.add("roster-control-characters", column, count=count)
         cleaned[column] = without_control_characters(value)
