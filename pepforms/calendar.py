@@ -32,7 +32,7 @@ SEASONS = ("spring", "summer", "autumn")
 # authority). They are used only to place a term in time, e.g. a child's age at the term.
 _SEASON_START = {"spring": (1, 1), "summer": (4, 1), "autumn": (9, 1)}
 
-_TERM_TEXT = re.compile(r"(autumn|spring|summer)(?:\s+term)?\s*[-\s_]\s*(\d{4})")
+_TERM_TEXT = re.compile(r"(autumn|spring|summer)(?:\s+term)?\s*[-\s_]?\s*(\d{4})")
 _TERM_ACADEMIC_YEAR = re.compile(r"(autumn|spring|summer)(?:\s+term)?[-\s_]+(\d{4})\s*/\s*\d{2,4}")
 _TERM_EXPECTED = (
     'Write the term as season-year, like "spring-2027": autumn, spring or summer, then the '
@@ -115,6 +115,13 @@ class Term:
         """A reference start date (1 September, 1 January, 1 April), not a school's real one."""
         month, day = _SEASON_START[self.season]
         return dt.date(self.year, month, day)
+
+    @classmethod
+    def containing(cls, day: dt.date) -> Term:
+        """The term a date falls in (autumn from September, spring from January, summer from
+        April), by the reference start dates."""
+        season = "autumn" if day.month >= 9 else "summer" if day.month >= 4 else "spring"
+        return cls.of(season, day.year)
 
     def next(self) -> Term:
         if self.season_index == 2:

@@ -23,7 +23,6 @@ from pepforms.generating import form_filename, prepared_template
 from pepforms.resources import samples_dir
 from pepforms.roster import Child
 from pepforms.schema import form_model
-from pepforms.word.fill import force_values
 from pepforms.word.render import context_for
 
 
@@ -145,7 +144,11 @@ def child_from_instance(instance: dict[str, Any], phase: str) -> Child:
 
 
 def returned_form(case: Case) -> tuple[str, bytes]:
-    """The file name and bytes of the form a school would return for this case."""
+    """The file name and bytes of the form a school would return for this case.
+
+    A case's `tamper` (a locked value changed behind the form's back) is for the tests, which
+    apply it themselves (tests/tampering.py); the demo leaves such cases out.
+    """
     model = form_model(case.authority, case.phase)
     term = Term.parse(case.instance["pep"]["term"])
     child = child_from_instance(case.instance, case.phase)
@@ -155,6 +158,4 @@ def returned_form(case: Case) -> tuple[str, bytes]:
     saved = datetime(case.received.year, case.received.month, case.received.day, 16, 0) \
         if case.received else None
     data = fill_bytes(blank, case.instance, saved_at=saved).data
-    if case.tamper:
-        data = force_values(model, data, case.tamper)
     return case.file_name or form_filename(child, term), data

@@ -8,12 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pepforms import __version__
 from pepforms.errors import PepformsError
+from pepforms.terminal import printable
+
+if TYPE_CHECKING:
+    from pepforms.calendar import Term
+    from pepforms.report.model import Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_TOOL = 0, 1, 2
 
@@ -62,7 +67,7 @@ class _Group(click.Group):
                   "Please report it; no file was left half-written.")
 
 
-def _date_option(value: str | None) -> date | None:
+def _date_option(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     from pepforms.values import ValueNotUnderstood, parse_date
@@ -70,7 +75,8 @@ def _date_option(value: str | None) -> date | None:
     try:
         return parse_date(value)
     except ValueNotUnderstood as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(f"{value!r} is not a date pepforms understands ({exc}). Write "
+                                 "it day first, like 31/01/2027.", param_hint=option) from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -155,10 +161,12 @@ def template_check(authority: str, phase: str | None) -> None:
 
 # ------------------------------------------------------------------------------------------
 @main.command()
-@click.option("--authority", required=True, help="e.g. cheshire-west (see `pepforms authorities`)")
+@click.option("--authority", required=True,
+              help="e.g. cheshire-west, or its name (see `pepforms authorities`)")
 @click.option("--term", required=True, help="e.g. spring-2027")
 @click.option("--roster", "roster_path", required=True, type=click.Path(path_type=Path),
-              help="CSV of the children on roll")
+              help="the children on roll: a CSV, or an Excel .xlsx file")
+@click.option("--sheet", help="for an .xlsx roster, the sheet to read (default: the first)")
 @click.option("--column-map", type=click.Path(path_type=Path),
               help="JSON or CSV mapping your roster's headers to pepforms' column names")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
@@ -172,9 +180,9 @@ def template_check(authority: str, phase: str | None) -> None:
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32),
               help="processes to use")
 @click.option("--force", is_flag=True, help="replace forms that already exist")
-def generate(authority: str, term: str, roster_path: Path, column_map: Path | None,
-             out_dir: Path, previous: Path | None, formats: tuple[str, ...], jobs: int,
-             force: bool) -> None:
+def generate(authority: str, term: str, roster_path: Path, sheet: str | None,
+             column_map: Path | None, out_dir: Path, previous: Path | None,
+             formats: tuple[str, ...], jobs: int, force: bool) -> None:
     """Write a pre-filled blank PEP form for every child on a roster, in a folder per school,
     with manifest.csv.
 
@@ -183,34 +191,37 @@ def generate(authority: str, term: str, roster_path: Path, column_map: Path | No
       pepforms generate --authority cheshire-west --term spring-2027 \\
           --roster roster.csv --out spring-2027-forms
     """
-    from pepforms.calendar import Term
     from pepforms.generating import generate as run
 
-    try:
-        the_term = Term.parse(term)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--term") from None
+    the_term = _term_option(term)
+    assert the_term is not None
     with progress_bar("form") as bar:
         result = run(authority, the_term, roster_path, out_dir, column_map=column_map,
                      force=force, jobs=jobs, previous=previous, pdf="pdf" in formats,
-                     progress=bar.update, on_total=bar.set_total)
+                     sheet=sheet, progress=bar.update, on_total=bar.set_total)
     for problem in result.problems:
-        click.echo(f"{problem.severity}: {problem.message}", err=True)
+        where = f"roster row {problem.line}: " if problem.line else ""
+        click.echo(f"{problem.severity}: {where}{problem.message}", err=True)
     for file, reason in result.previous_not_used:
-        click.echo(f"not carried forward: {file}: {reason}", err=True)
+        click.echo(f"not carried forward: {printable(file)}: {reason}", err=True)
     blanks = [f for f in result.forms if f.kind == "blank form"]
     schools = len({f.school for f in blanks})
-    skipped = sum(1 for p in result.problems if p.severity == "error")
-    click.echo(f"Wrote {len(blanks)} forms for {schools} schools into {out_dir} "
+    click.echo(f"Wrote {len(blanks)} forms for {schools} school{'' if schools == 1 else 's'} "
+               f"into {out_dir} "
                f"(manifest: {result.manifest.name}).")
-    carried = sum(1 for f in result.forms if f.kind.startswith("last term"))
+    pdfs = result.count("fillable PDF")
+    if pdfs:
+        click.echo(f"Also wrote {pdfs} fillable PDF form(s), one beside each Word form.")
     if previous is not None:
+        carried = sum(1 for f in result.forms if f.kind.startswith("last term"))
         click.echo(f"{carried} of them carry last term's PEP forward, with its PDF beside the "
                    f"form; {len(result.previous_not_used)} previous file(s) were not used "
                    "(previous-not-used.csv).")
-    if skipped:
-        click.echo(f"{skipped} roster row(s) were not used: see the messages above and "
-                   "roster-problems.csv.")
+    if result.skipped_rows:
+        click.echo(f"{result.skipped_rows} roster row(s) were not used: see the messages above "
+                   "and roster-problems.csv.")
+    click.echo("Next: send each school its folder by secure email; when the forms come back, "
+               "check them with `pepforms validate FOLDER`.")
 
 
 # ------------------------------------------------------------------------------------------
@@ -260,56 +271,50 @@ def fill(form: Path, data: Path, out: Path, force: bool) -> None:
 
 
 # ------------------------------------------------------------------------------------------
-def print_report(report: Any, verbose: bool) -> None:
-    for result in report.forms:
-        _print_form(result, verbose)
-    counts = report.counts()
-    click.echo(f"{len(report.forms)} form(s): {counts['pass']} pass, {counts['fail']} fail, "
-               f"{counts['unreadable']} unreadable.")
+def print_report(report: Report, verbose: bool) -> None:
+    from pepforms.report.render import report_text
+
+    click.echo(report_text(report, verbose), nl=False)
 
 
-def _print_form(result: Any, verbose: bool) -> None:
-    if not result.findings:
-        click.echo(f"{result.path}: pass")
-    else:
-        for f in result.findings:
-            where = " › ".join(x for x in (f.section, f.field) if x)
-            mark = "" if f.severity == "error" else " (warning)"
-            line = f"{result.path}: {where} — {f.message}{mark}" if where else \
-                f"{result.path}: {f.message}{mark}"
-            click.echo(line)
-            if verbose:
-                click.echo(f"    [{f.code}] {f.note}" if f.note else f"    [{f.code}]")
-    quality = result.quality
-    if quality is not None:
-        click.echo(f"{result.path}: quality grade: {quality.overall} ({quality.framework}; "
-                   f"{quality.note})")
-        if verbose:
-            for part in quality.parts:
-                click.echo(f"    {part.title}: {part.grade}")
+def _term_option(value: str | None, option: str = "--term") -> Term | None:
+    from pepforms.calendar import Term
+
+    if value is None:
+        return None
+    try:
+        return Term.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--roster", "roster_path", type=click.Path(path_type=Path),
-              help="check each form's child against this roster")
-@click.option("--term", help="the current term; forms for another term are flagged")
-@click.option("--received", help="date the forms came back (default: each form's last save)")
+              help="check each form's child against this roster (CSV or .xlsx)")
+@click.option("--column-map", type=click.Path(path_type=Path),
+              help="JSON or CSV mapping your roster's headers to pepforms' column names")
+@click.option("--sheet", help="the roster's sheet, for an .xlsx roster (default: the first)")
+@click.option("--term", help="the current term, e.g. spring-2027; forms for another term are "
+                             "flagged")
+@click.option("--received", help="date the forms came back, e.g. 31/01/2027 (default: each "
+                                 "form's last save)")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="write a JSON report")
 @click.option("--csv", "csv_out", type=click.Path(path_type=Path),
               help="write a CSV of the findings")
 @click.option("--html", "html_out", type=click.Path(path_type=Path),
               help="write the report as a web page to open in a browser or print")
-@click.option("--annotate", "annotate_dir", type=click.Path(path_type=Path, file_okay=False),
+@click.option("--annotate", "annotate_dir", type=click.Path(path_type=Path),
               help="write a copy of each form with findings into this folder, each finding a "
                    "Word comment beside its answer, to send back to the school")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32))
-@click.option("--force", is_flag=True, help="replace report files that exist")
+@click.option("--force", is_flag=True, help="replace report files and annotated copies that "
+                                            "exist (never a returned form)")
 @click.option("-v", "--verbose", is_flag=True, help="show each finding's code and raw note")
-def validate(paths: tuple[Path, ...], roster_path: Path | None, term: str | None,
-             received: str | None, json_out: Path | None, csv_out: Path | None,
-             html_out: Path | None, annotate_dir: Path | None, jobs: int, force: bool,
-             verbose: bool) -> None:
+def validate(paths: tuple[Path, ...], roster_path: Path | None, column_map: Path | None,
+             sheet: str | None, term: str | None, received: str | None, json_out: Path | None,
+             csv_out: Path | None, html_out: Path | None, annotate_dir: Path | None, jobs: int,
+             force: bool, verbose: bool) -> None:
     """Check returned forms (files or folders) before quality assurance.
 
     Exit 0 when no form has an error, 1 when any does, 2 when pepforms itself could not run.
@@ -317,48 +322,23 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, term: str | None
     \b
     Example:  pepforms validate returned/ --json report.json --annotate to-send-back/
     """
-    from pepforms.calendar import Term
-    from pepforms.checking import CheckOptions
-    from pepforms.checking import validate as run
-    from pepforms.fileio import atomic_write
-    from pepforms.report import findings_csv
-    from pepforms.roster import read_roster
+    from pepforms.checking import ValidateJob, run_validate
 
-    the_term = None
-    if term:
-        try:
-            the_term = Term.parse(term)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--term") from None
-    roster = None
-    if roster_path:
-        rows = read_roster(roster_path, the_term or Term.parse("autumn-2026"))
-        roster = {c.child_id: c for c in rows.children}
-    options = CheckOptions(roster=roster, term=the_term, received=_date_option(received))
-    for out in (json_out, csv_out, html_out):
-        if out is not None and out.exists() and not force:
-            _fail(f"{out} already exists; use --force to replace it.")
+    job = ValidateJob(paths=paths, roster=roster_path, column_map=column_map, sheet=sheet,
+                      term=_term_option(term), received=_date_option(received, "--received"),
+                      json_out=json_out, csv_out=csv_out, html_out=html_out,
+                      annotate_dir=annotate_dir, jobs=jobs, force=force)
     with progress_bar("form") as bar:
-        report = run(paths, options, jobs=jobs, progress=bar.update, on_total=bar.set_total)
-    if not report.forms:
-        _fail("no forms found in " + ", ".join(str(p) for p in paths) + ".")
-    print_report(report, verbose)
-    if json_out:
-        atomic_write(json_out, json.dumps(report.as_dict(), indent=2, ensure_ascii=False)
-                     .encode("utf-8"), force=force)
-    if csv_out:
-        atomic_write(csv_out, findings_csv(report), force=force)
-    if html_out:
-        from pepforms.report.html import report_html
-
-        atomic_write(html_out, report_html(report).encode("utf-8"), force=force)
-    if annotate_dir:
-        from pepforms.checking import annotate
-
-        copies = annotate(report, annotate_dir, force=force)
-        click.echo(f"Wrote {len(copies)} annotated cop{'y' if len(copies) == 1 else 'ies'} to "
+        outcome = run_validate(job, progress=bar.update, on_total=bar.set_total)
+    print_report(outcome.report, verbose)
+    if annotate_dir is not None:
+        made = [a for a in outcome.annotated if a.target is not None]
+        click.echo(f"Wrote {len(made)} annotated cop{'y' if len(made) == 1 else 'ies'} to "
                    f"{annotate_dir}.")
-    sys.exit(report.exit_code)
+        for failed in outcome.annotated:
+            if failed.problem is not None:
+                click.echo(f"{printable(failed.source)}: {failed.problem.message}", err=True)
+    sys.exit(outcome.report.exit_code)
 
 
 # ------------------------------------------------------------------------------------------
@@ -380,9 +360,9 @@ def finalise(form: Path, out: Path, password_file: Path | None, allow_findings: 
       pepforms finalise Sample-Ava-C10001-spring-2027.docx -o Sample-Ava-spring-2027.pdf \\
           --password-file secret.txt
     """
-    from pepforms.checking import Report
     from pepforms.finalising import HasErrors
     from pepforms.finalising import finalise as run
+    from pepforms.report.model import Report
 
     try:
         done = run(form, out, password_file=password_file, allow_findings=allow_findings,

@@ -51,7 +51,7 @@ def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = F
         lines.append(f"   The roster has {len(result.problems)} problem(s); {len(errors)} row(s) "
                      "were not used (see roster-problems.csv):")
         lines += [f"   - {p.message}" for p in errors]
-    cases = discover(authority)
+    cases = [c for c in discover(authority) if not c.tamper]
     if not cases:
         raise PepformsError(f"There are no sample cases for {authority}.")
     for case in cases:

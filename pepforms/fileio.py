@@ -19,13 +19,27 @@ def safe_name(text: str, fallback: str = "unnamed") -> str:
     return name[:80].strip() or fallback
 
 
-def atomic_write(path: Path, data: bytes, *, force: bool = False) -> None:
-    """Write `data` to `path` via a temporary file in the same folder and a rename."""
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def atomic_write(path: Path, data: bytes, *, force: bool = False, mode: int | None = None) -> None:
+    """Write `data` to `path` via a temporary file in the same folder and a rename.
+
+    The file gets `mode`, or what the user's umask gives a new file.
+    """
     if path.exists() and not force:
         raise OutputExistsError(f"{path} already exists; use --force to replace it.")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".pepforms-", suffix=".part", dir=path.parent)
     try:
+        if mode is None:
+            # mkstemp makes the file 0600; an output follows the user's umask like any other.
+            mode = 0o666 & ~_umask()
+        if hasattr(os, "fchmod"):  # not on Windows, where files have no such mode
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

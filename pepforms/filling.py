@@ -10,9 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pepforms.checking import NotOurs, identify
 from pepforms.errors import PepformsError
 from pepforms.fileio import atomic_write
+from pepforms.reading import NotOurs, identify
 from pepforms.schema import FormModel
 from pepforms.word.fill import fill_docx
 from pepforms.word.package import PackageProblem, package_from_bytes

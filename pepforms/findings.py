@@ -91,6 +91,18 @@ CATALOGUE: dict[str, Code] = {
                              "This form has lost the hidden details that say which child and term "
                              "it is for, so it was read as {detail} by its labels. Check it is for "
                              "the right child before it goes any further."),
+    "identity-unknown": Code(ERROR, "Cannot tell which child",
+                             "We cannot tell which child this form is for: its hidden details "
+                             "were lost and it does not show a child ID. Ask the school to send "
+                             "back the form they were sent for this child."),
+    "identity-damaged": Code(ERROR, "Form details damaged",
+                             "This form's hidden details ({detail}) are damaged, so pepforms "
+                             "cannot check it is unchanged. Ask the school to send back the form "
+                             "they were sent for this child."),
+    "annotate-failed": Code(ERROR, "No annotated copy",
+                            "An annotated copy of this form could not be made (the file is "
+                            "damaged in a way Word may repair). Send the school the findings "
+                            "from the report instead."),
     "read-by-labels": Code(WARNING, "Read by labels",
                            "This form's fill-in boxes were removed (for example by copying it "
                            "into a new document), so it was read by the labels beside each "

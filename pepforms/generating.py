@@ -7,9 +7,7 @@ atomically, so an interrupted run leaves no half-written form.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,10 +19,12 @@ from pepforms.fileio import atomic_write, safe_name
 from pepforms.finalising import record_for_instance, record_pdf
 from pepforms.findings import Finding
 from pepforms.forms import form_content, form_id, template_path
+from pepforms.outputs import check_output_folder, refuse_overlap, require_inputs
 from pepforms.pdf.fillable import build_fillable
 from pepforms.previous import PreviousForm, carried_for, load_previous
+from pepforms.report.csvfile import csv_bytes
 from pepforms.roster import Child, Roster, read_roster
-from pepforms.schema import form_model, load_authority
+from pepforms.schema import form_model, load_authority, resolve_authority
 from pepforms.word.render import PreparedTemplate, context_for
 
 MANIFEST = "manifest.csv"
@@ -55,6 +55,14 @@ class GenerateResult:
     @property
     def problems(self) -> list[Finding]:
         return self.roster.problems
+
+    @property
+    def skipped_rows(self) -> int:
+        """Roster rows left out (a row with several errors counts once)."""
+        return len({p.line for p in self.problems if p.severity == "error" and p.line})
+
+    def count(self, kind: str) -> int:
+        return sum(1 for f in self.forms if f.kind == kind)
 
 
 def school_folder(child: Child) -> str:
@@ -162,22 +170,16 @@ def _render_one(job: _Job) -> list[GeneratedForm]:
 
 
 def _manifest_csv(forms: Iterable[GeneratedForm]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["child_id", "school", "phase", "form_id", "kind", "file", "sha256"])
-    for f in forms:
-        writer.writerow([f.child_id, f.school, f.phase, f.form_id, f.kind, f.file, f.sha256])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+    return csv_bytes(["child_id", "school", "phase", "form_id", "kind", "file", "sha256"],
+                     ([f.child_id, f.school, f.phase, f.form_id, f.kind, f.file, f.sha256]
+                      for f in forms))
 
 
 def _problems_csv(problems: Iterable[Finding]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["line", "child_id", "column", "severity", "code", "message"])
-    for p in problems:  # a roster finding points at /child/<column>
-        writer.writerow([p.line or "", p.child_id, p.pointer.removeprefix("/child/"), p.severity,
-                         p.code, p.message])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    # A roster finding points at /child/<column>.
+    return csv_bytes(["line", "child_id", "column", "severity", "code", "message"],
+                     ([p.line or "", p.child_id, p.pointer.removeprefix("/child/"), p.severity,
+                       p.code, p.message] for p in problems))
 
 
 def generate(
@@ -191,6 +193,7 @@ def generate(
     jobs: int = 1,
     previous: Path | None = None,
     pdf: bool = False,
+    sheet: str | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> GenerateResult:
@@ -201,8 +204,9 @@ def generate(
     With `pdf`, each child also gets the blank form as a fillable PDF.
     """
     the_term = term if isinstance(term, Term) else Term.parse(term)
-    load_authority(authority)
-    roster = read_roster(roster_path, the_term, column_map)
+    authority = resolve_authority(authority)
+    _check_job(roster_path, out_dir, previous, column_map)
+    roster = read_roster(roster_path, the_term, column_map, sheet=sheet or None)
     phases = sorted({c.phase for c in roster.children})
     for phase in phases:
         form_model(authority, phase)
@@ -244,11 +248,7 @@ def generate(
 
 
 def _leftovers_csv(rows: list[tuple[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["file", "why it was not used"])
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(["file", "why it was not used"], rows)
 
 
 def _school_summaries(out_dir: Path, term: Term, children: list[Child],
@@ -275,6 +275,19 @@ def _school_summaries(out_dir: Path, term: Term, children: list[Child],
                       "Virtual School asks.", ""]
         atomic_write(out_dir / folder / SCHOOL_SUMMARY, "\r\n".join(lines).encode("utf-8"),
                      force=True)
+
+
+def _check_job(roster: Path, out_dir: Path, previous: Path | None,
+               column_map: Path | None) -> None:
+    """Inputs exist; the output folder is a folder and not an input (before any work)."""
+    require_inputs([roster], "roster file")
+    if column_map is not None:
+        require_inputs([column_map], "column map file")
+    if previous is not None:
+        require_inputs([previous], "folder of last term's forms")
+        refuse_overlap(out_dir, [previous], "output folder")
+    refuse_overlap(out_dir, [roster], "output folder")
+    check_output_folder(out_dir, force=True, must_be_empty=False)
 
 
 def _check_outputs(out_dir: Path, relatives: list[Path], force: bool) -> None:

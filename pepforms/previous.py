@@ -21,9 +21,10 @@ from typing import Any
 
 from pepforms import pointers
 from pepforms.calendar import Term
-from pepforms.checking import CheckOptions, check_file, collect_paths, differs_from_roster
+from pepforms.checking import CheckOptions, check_file, collect_paths
 from pepforms.findings import Finding
 from pepforms.forms import Carried
+from pepforms.matching import differs_from_roster
 from pepforms.roster import Child
 from pepforms.schema import FormModel
 

@@ -286,12 +286,42 @@ def authority_ids() -> list[str]:
     )
 
 
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def resolve_authority(text: str) -> str:
+    """The authority id for what a person typed: the id in any case, or the display name
+    ("Cheshire West and Chester"); otherwise SchemaError with "did you mean"."""
+    ids = authority_ids()
+    wanted = _squash(text)
+    for authority_id in ids:
+        names = {_squash(authority_id), _squash(load_authority(authority_id).name)}
+        if wanted and wanted in names:
+            return authority_id
+    raise SchemaError(_unknown_authority(text, ids))
+
+
+def _unknown_authority(text: str, ids: list[str]) -> str:
+    import difflib
+
+    wanted = _squash(text)
+    close = [i for i in ids if wanted and (wanted in _squash(i) or _squash(i) in wanted)]
+    if not close:
+        close = difflib.get_close_matches(text.strip().lower(), ids, n=2, cutoff=0.6)
+    hint = f" Did you mean {' or '.join(close[:2])}?" if close else ""
+    known = ", ".join(ids) or "none"
+    return f"There is no authority called '{text}'.{hint} Known: {known}."
+
+
+_AUTHORITY_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
 @cache
 def load_authority(authority_id: str) -> Authority:
     path = schemas_dir() / authority_id / "authority.json"
-    if not path.is_file():
-        known = ", ".join(authority_ids()) or "none"
-        raise SchemaError(f"There is no authority called '{authority_id}'. Known: {known}.")
+    if not _AUTHORITY_ID.fullmatch(authority_id) or not path.is_file():
+        raise SchemaError(_unknown_authority(authority_id, authority_ids()))
     raw = _load_json(path)
     phases = tuple(raw.get("phases", ()))
     for phase in phases:

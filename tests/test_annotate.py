@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pepforms.annotating import annotate
 from pepforms.cases import discover, returned_form
-from pepforms.checking import CheckOptions, annotate, check_file, validate
+from pepforms.checking import CheckOptions, check_file, validate
 from pepforms.cli import main
+from pepforms.report.model import Report
 
 from .conftest import convert
 
@@ -38,11 +40,17 @@ def returned(tmp_path: Path) -> Path:
     return folder
 
 
+def _copies(report: Report, out: Path) -> list[Path]:
+    done = annotate(report, out)
+    assert all(a.problem is None for a in done)
+    return [a.target for a in done if a.target is not None]
+
+
 def test_each_finding_becomes_a_comment_and_originals_are_untouched(returned: Path,
                                                                    tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in returned.rglob("*.docx")}
     report = validate([returned], CheckOptions(received=CASES["good"].received))
-    copies = annotate(report, tmp_path / "annotated")
+    copies = _copies(report, tmp_path / "annotated")
     assert {p: p.read_bytes() for p in returned.rglob("*.docx")} == before
     assert sorted(p.parent.name for p in copies) == ["attendance-unexplained",
                                                      "target-without-who", "wrong-child-file-name"]
@@ -58,7 +66,7 @@ def test_each_finding_becomes_a_comment_and_originals_are_untouched(returned: Pa
 
 def test_comment_sits_on_the_label_of_its_row(returned: Path, tmp_path: Path) -> None:
     report = validate([returned / "attendance-unexplained"], CheckOptions())
-    [copy] = annotate(report, tmp_path / "annotated")
+    [copy] = _copies(report, tmp_path / "annotated")
     with zipfile.ZipFile(copy) as zf:
         xml = zf.read("word/document.xml").decode()
     start = xml.index("<w:commentRangeStart")
@@ -84,7 +92,7 @@ def test_cli_annotate_and_no_overwrite_without_force(returned: Path, tmp_path: P
 @pytest.mark.libreoffice
 def test_libreoffice_keeps_the_comments(returned: Path, tmp_path: Path, libreoffice: str) -> None:
     report = validate([returned / "target-without-who"], CheckOptions())
-    [copy] = annotate(report, tmp_path / "annotated")
+    [copy] = _copies(report, tmp_path / "annotated")
     out = tmp_path / "saved"
     out.mkdir()
     convert(libreoffice, [copy], "docx:MS Word 2007 XML", out)

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pepforms.cases import Case, discover, returned_form
+from pepforms.cases import Case, discover
 from pepforms.checking import CheckOptions, check_file
 from pepforms.schema import all_forms
+
+from .tampering import returned_form
 
 CASES = discover()
 

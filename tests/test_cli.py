@@ -127,27 +127,27 @@ def test_validate_folder_with_a_good_and_an_unreadable_file(tmp_path: Path, good
     assert "2 form(s): 1 pass, 0 fail, 1 unreadable." in result.stdout
 
 
-def test_validate_missing_path_is_a_file_not_found_error(tmp_path: Path, good_form: Path) -> None:
-    # Documented contract: 1 when any form has an error; a path given but absent is such a form.
-    missing = tmp_path / "Nobody-C10000-spring-2027.docx"
+def test_validate_missing_path_is_a_usage_error(tmp_path: Path, good_form: Path) -> None:
+    # A path that does not exist is a mistyped command, not a returned form: exit 2, nothing run.
+    missing = tmp_path / "nothere"
     result = invoke("validate", good_form, missing)
-    assert result.exit_code == 1
-    assert f"{missing}: This file could not be found. Check the name and the folder." in result.stdout
-    assert f"{good_form}: pass" in result.stdout
+    assert result.exit_code == 2
+    assert f"{missing} does not exist" in result.stderr
+    assert "pass" not in result.stdout
 
 
 def test_validate_only_a_missing_path(tmp_path: Path) -> None:
     result = invoke("validate", tmp_path / "nothing.docx")
-    assert result.exit_code == 1
-    assert "could not be found" in result.stdout
-    assert "0 pass, 0 fail, 1 unreadable" in result.stdout
+    assert result.exit_code == 2
+    assert "nothing.docx does not exist" in result.stderr
+    assert result.stdout == ""
 
 
 def test_validate_empty_folder_is_a_tool_error(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a form")
     result = invoke("validate", tmp_path)
     assert result.exit_code == 2
-    assert "no forms found" in result.stderr
+    assert "No forms found" in result.stderr
 
 
 @pytest.mark.parametrize("term", ["bogus", "winter-2027", "2027-spring"])
@@ -247,9 +247,11 @@ def test_validate_verbose_shows_the_code_and_the_raw_text(tmp_path: Path, good_d
 
 
 def test_validate_verbose_shows_the_code_of_a_finding_without_a_note(tmp_path: Path) -> None:
-    result = invoke("validate", "-v", tmp_path / "missing.docx")
+    empty = tmp_path / "empty.docx"
+    empty.write_bytes(b"")
+    result = invoke("validate", "-v", empty)
     assert result.exit_code == 1
-    assert "[file-not-found]" in result.stdout
+    assert "[damaged-file]" in result.stdout
 
 
 # --- read -------------------------------------------------------------------------------------

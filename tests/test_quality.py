@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from pepforms.cases import discover, returned_form
+from pepforms.cases import discover
 from pepforms.checking import CheckOptions, check_file
 from pepforms.findings import make
 from pepforms.schema import authority_ids, load_authority
 from pepforms.validate.quality import INDICATIVE, indicative_grade
+
+from .tampering import returned_form
 
 SUTTON = {"name": "QA grid", "kind": "graded-sections",
           "grades": ["Outstanding", "Good", "Requires improvement", "Inadequate"],

@@ -238,3 +238,21 @@ def test_a_word_document_is_not_a_roster(tmp_path: Path) -> None:
     Document().save(str(path))
     with pytest.raises(RosterError, match="is a Word document, not an Excel workbook"):
         read_roster(path, SPRING_2027, today=TODAY)
+
+
+def test_generate_reads_a_workbook_sheet_named_on_the_command_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pepforms.cli import main
+
+    bad = {**GOOD_CELLS, "child_id": "C9", "date_of_birth": "31/02/2016"}
+    roster = write_xlsx(tmp_path, [GOOD_CELLS, bad], sheet="Children", sheets_before=("Read me",))
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(main, ["generate", "--authority", "cheshire-west", "--term",
+                                       "spring-2027", "--roster", str(roster), "--sheet",
+                                       "Children", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 1 forms for 1 school" in result.stdout
+    assert "Row 3, child C9: the date of birth" in result.stderr
+    problems = (out / "roster-problems.csv").read_text(encoding="utf-8-sig")
+    assert "3,C9,date_of_birth,error,roster-impossible-date," in problems

@@ -13,7 +13,8 @@ from pepforms.checking import CheckOptions, check_file
 from pepforms.findings import CATALOGUE, Finding, sort_findings
 from pepforms.schema import form_model
 from pepforms.validate.engine import validate_instance
-from pepforms.word.fill import force_values
+
+from .tampering import force_values
 
 GOOD = next(c for c in discover("cheshire-west") if c.phase == "y1-11" and c.name == "good")
 MODEL = form_model("cheshire-west", "y1-11")

@@ -18,8 +18,9 @@ from lxml import etree
 
 from pepforms.coercion import normalise_label
 from pepforms.schema import FormModel
+from pepforms.word.locate import ancestor, find_table, header_row_index
 from pepforms.word.ooxml import qn
-from pepforms.word.reader import DocumentScan, _ancestor, _find_table, _header_row_index, scan
+from pepforms.word.reader import DocumentScan, scan
 
 AUTHOR = "pepforms"
 INITIALS = "PF"
@@ -36,7 +37,7 @@ class Note:
 def _first_run(cell: etree._Element) -> etree._Element | None:
     for run in cell.iter(qn("w:r")):
         # A run of the cell's own, not inside a content control (LibreOffice would empty it).
-        if run.find(qn("w:t")) is not None and _ancestor(run, qn("w:sdt")) is None:
+        if run.find(qn("w:t")) is not None and ancestor(run, qn("w:sdt")) is None:
             return run
     paragraph = cell.find(qn("w:p"))
     if paragraph is None:
@@ -46,7 +47,7 @@ def _first_run(cell: etree._Element) -> etree._Element | None:
 
 
 def _row_label_run(node: etree._Element) -> etree._Element | None:
-    row = node if node.tag == qn("w:tr") else _ancestor(node, qn("w:tr"))
+    row = node if node.tag == qn("w:tr") else ancestor(node, qn("w:tr"))
     if row is None:
         return None
     first = row.find(qn("w:tc"))
@@ -70,11 +71,11 @@ def _anchor(model: FormModel, found: DocumentScan, pointer: str) -> etree._Eleme
         return _row_label_run(cell) if cell is not None else None
     for table in model.tables():
         if pointer == table.pointer or pointer.startswith(table.pointer + "/"):
-            node, _ = _find_table(table, found)
+            node, _ = find_table(table, found)
             if node is None:
                 return None
             rows = node.findall(qn("w:tr"))
-            header = _header_row_index(rows, table)
+            header = header_row_index(rows, table)
             rest = pointer[len(table.pointer):].strip("/").split("/")
             index = int(rest[0]) if rest and rest[0].isdigit() else None
             body = rows[header + 1:]

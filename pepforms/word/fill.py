@@ -136,22 +136,3 @@ def fill_docx(model: FormModel, docx: bytes, instance: dict[str, Any]) -> FillRe
                 blob = document if info.filename == "word/document.xml" else src.read(info)
                 dst.writestr(info, blob, compress_type=zipfile.ZIP_DEFLATED)
     return FillResult(out.getvalue(), notes)
-
-
-def force_values(model: FormModel, docx: bytes, values: dict[str, Any]) -> bytes:
-    """Overwrite controls regardless of their locks: what a person who removes a lock can do.
-
-    Used to make sample returns with a changed pre-filled value.
-    """
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as src:
-        root = parse_untrusted(src.read("word/document.xml"))
-        found = scan(root)
-        for pointer, value in values.items():
-            set_control(found.controls[pointer], model.field_map[pointer], value)
-        document = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-            for info in src.infolist():
-                blob = document if info.filename == "word/document.xml" else src.read(info)
-                dst.writestr(info, blob, compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()

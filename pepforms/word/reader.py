@@ -20,6 +20,9 @@ from pepforms.findings import Finding
 from pepforms.schema import Field, FormModel, Table
 from pepforms.values import ValueNotUnderstood, parse_date
 from pepforms.word.controls import KNOWN_PLACEHOLDERS, ControlValue, control_tag, read_control
+from pepforms.word.locate import ancestor as _ancestor
+from pepforms.word.locate import find_table as _find_table
+from pepforms.word.locate import header_row_index as _header_row_index
 from pepforms.word.ooxml import parse_untrusted, qn, text_of
 
 
@@ -63,13 +66,6 @@ def scan(root: etree._Element) -> DocumentScan:
     return found
 
 
-def _ancestor(node: etree._Element, tag: str) -> etree._Element | None:
-    parent = node.getparent()
-    while parent is not None:
-        if parent.tag == tag:
-            return parent
-        parent = parent.getparent()
-    return None
 
 
 def _from_cell(cell: etree._Element) -> ControlValue | str:
@@ -131,33 +127,8 @@ class FormRead:
 
 
 
-def _find_table(table: Table, found: DocumentScan) -> tuple[etree._Element | None, str]:
-    node = found.captions.get(table.pointer)
-    if node is not None:
-        return node, "tags"
-    start = found.bookmarks.get(table.bookmark)
-    if start is not None:
-        node = _ancestor(start, qn("w:tbl"))
-        if node is not None:
-            return node, "bookmarks"
-    wanted = [normalise_label(c.label) for c in table.columns]
-    for candidate in found.tables:
-        first = candidate.find(qn("w:tr"))
-        if first is None:
-            continue
-        header = [normalise_label(text_of(c)) for c in first.findall(qn("w:tc"))]
-        if header[: len(wanted)] == wanted:
-            return candidate, "labels"
-    return None, ""
 
 
-def _header_row_index(rows: list[etree._Element], table: Table) -> int:
-    first_label = normalise_label(table.columns[0].label)
-    for i, row in enumerate(rows[:3]):
-        cells = row.findall(qn("w:tc"))
-        if cells and normalise_label(text_of(cells[0])) == first_label:
-            return i
-    return 0
 
 
 def _read_table(model: FormModel, table: Table, node: etree._Element,

@@ -1,0 +1,64 @@
+"""Annotated copies of returned forms: each finding as a Word comment beside its answer.
+
+The copies keep the folder structure under the output folder; the returned forms are never
+touched. One form that cannot be annotated is reported and the others are still written.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pepforms.fileio import atomic_write
+from pepforms.findings import ERROR, Finding, make
+from pepforms.report.model import FormResult, Report
+from pepforms.schema import form_model
+
+WORD_READS = {"tags", "bookmarks", "labels"}
+
+
+@dataclass(frozen=True)
+class Annotated:
+    source: str
+    target: Path | None  # None when the copy could not be made
+    problem: Finding | None = None
+
+
+def to_annotate(report: Report) -> list[FormResult]:
+    """The Word forms with findings that an annotated copy is made of."""
+    return [r for r in report.forms if r.findings and r.status != "unreadable"
+            and r.read_by in WORD_READS]
+
+
+def annotation_targets(report: Report, out_dir: Path) -> dict[str, Path]:
+    """Where each form's annotated copy goes (its source path → the copy's path)."""
+    forms = to_annotate(report)
+    if not forms:
+        return {}
+    base = Path(os.path.commonpath([str(Path(r.path).resolve().parent) for r in forms]))
+    return {r.path: out_dir / Path(r.path).resolve().relative_to(base) for r in forms}
+
+
+def _note_text(f: Finding) -> str:
+    return f.message if f.severity == ERROR else f"Warning: {f.message}"
+
+
+def annotate(report: Report, out_dir: Path, *, force: bool = False) -> list[Annotated]:
+    """Write the annotated copies; one outcome per form that has findings."""
+    from pepforms.word.annotate import Note, annotate_docx
+
+    out = []
+    for source, target in annotation_targets(report, out_dir).items():
+        result = next(r for r in report.forms if r.path == source)
+        notes = [Note(f.pointer, _note_text(f)) for f in result.findings]
+        try:
+            data = annotate_docx(form_model(result.authority, result.phase),
+                                 Path(source).read_bytes(), notes)
+        except Exception as exc:  # one form's fault never stops the others' copies
+            out.append(Annotated(source, None, make(
+                "annotate-failed", note=f"{type(exc).__name__}")))
+            continue
+        atomic_write(target, data, force=force)
+        out.append(Annotated(source, target))
+    return out

@@ -1,0 +1,129 @@
+"""Is this returned form for the child and term it claims? Identity checks, which never fail open.
+
+A form is trusted only when pepforms knows which child and term it is for by at least one route it
+trusts, and every route it can read agrees: the identity properties written when it was issued, the
+child id read from the form, the file name it came back under, and (when given) the roster.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pepforms import pointers
+from pepforms.calendar import Term
+from pepforms.coercion import normalise_label
+from pepforms.findings import Finding, make
+from pepforms.roster import Child
+from pepforms.schema import FormModel
+from pepforms.word.identity import value_digest
+
+FILE_CHILD = re.compile(r"-(?P<child>[^-]+)-(?P<term>(?:autumn|spring|summer)-\d{4})$", re.I)
+ABOUT_CHILD = "About the child"
+
+
+@dataclass(frozen=True)
+class IdentityInput:
+    """What one returned form says about whom it is for."""
+
+    path: Path
+    model: FormModel
+    instance: Mapping[str, Any]
+    properties: Mapping[str, str]
+    identity_lost: bool = False
+
+
+def file_name_child(path: Path) -> str | None:
+    """The child id in a file name pepforms wrote (`…-<child id>-<term>.docx`), if any."""
+    match = FILE_CHILD.search(path.stem)
+    return match.group("child") if match else None
+
+
+def differs_from_roster(form_child: Mapping[str, Any], child: Child) -> list[str]:
+    """Which of name and date of birth the form records differently from the roster."""
+    pairs = [("first_name", child.first_name), ("last_name", child.last_name),
+             ("date_of_birth", child.date_of_birth.isoformat())]
+    return [k for k, v in pairs if form_child.get(k) is not None
+            and normalise_label(str(form_child[k])) != normalise_label(v)]
+
+
+def _wrong_child(detail: str) -> Finding:
+    return make("wrong-child", pointer="/child/child_id", section=ABOUT_CHILD, detail=detail)
+
+
+def _file_name_findings(form: IdentityInput) -> list[Finding]:
+    named = file_name_child(form.path)
+    if not named:
+        return []
+    out = []
+    issued_for = form.properties.get("child_id")
+    on_form = form.instance.get("child", {}).get("child_id")
+    if issued_for and named != issued_for:
+        out.append(_wrong_child(f"This form was issued for child {issued_for}, but its file "
+                                f"name says child {named}."))
+    elif on_form and named != on_form and not issued_for:
+        out.append(_wrong_child(f"This form says it is for child {on_form}, but its file name "
+                                f"says child {named}."))
+    return out
+
+
+def _locked_findings(form: IdentityInput) -> list[Finding]:
+    props = form.properties
+    form_id = props.get("form_id", "")
+    try:
+        digests = json.loads(props.get("prefill") or "{}")
+    except ValueError:
+        digests = None
+    if not isinstance(digests, dict):
+        return [make("identity-damaged", detail="its record of the pre-filled details")]
+    out = []
+    for pointer, digest in digests.items():
+        value = pointers.get(form.instance, pointer)
+        if value is None or value_digest(form_id, pointer, value) != digest:
+            section, label = form.model.describe(pointer)
+            out.append(make("locked-value-changed", pointer=pointer,
+                            section=section.title if section else "",
+                            role=(section.role or "") if section else "", label=label))
+    return out
+
+
+def _roster_findings(child_id: str, form_child: Mapping[str, Any],
+                     roster: Mapping[str, Child]) -> list[Finding]:
+    child = roster.get(child_id)
+    if child is None:
+        return [make("not-on-roster", pointer="/child/child_id", section=ABOUT_CHILD,
+                     detail=child_id)]
+    differs = differs_from_roster(form_child, child)
+    if not differs:
+        return []
+    what = " and ".join(k.replace("_", " ") for k in differs)
+    return [_wrong_child(f"The {what} on this form do not match the roster for child "
+                         f"{child_id}.")]
+
+
+def identity_findings(form: IdentityInput, roster: Mapping[str, Child] | None,
+                      term: Term | None) -> list[Finding]:
+    """Every disagreement about whom and when this form is for, and whether we can tell at all."""
+    props = form.properties
+    form_child = form.instance.get("child", {})
+    issued_for = props.get("child_id")
+    on_form = form_child.get("child_id")
+    findings = _file_name_findings(form)
+    if issued_for and on_form and issued_for != on_form:
+        findings.append(_wrong_child(f"This form was issued for child {issued_for}, but it "
+                                     f"now says child {on_form}."))
+    findings += _locked_findings(form)
+    child_id = issued_for or on_form
+    if not child_id:
+        findings.append(make("identity-unknown", pointer="/child/child_id", section=ABOUT_CHILD))
+    elif roster is not None:
+        findings += _roster_findings(child_id, form_child, roster)
+    form_term = props.get("term") or form.instance.get("pep", {}).get("term")
+    if term is not None and form_term and form_term != str(term):
+        findings.append(make("wrong-term", pointer="/pep/term", section="This PEP",
+                             detail=form_term))
+    return findings
