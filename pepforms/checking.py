@@ -166,8 +166,7 @@ def _roster_for(job: ValidateJob) -> tuple[dict[str, Child] | None, list[Finding
 
     # The roster's term sets each child's year group; without --term, the term we are in.
     term = job.term or Term.containing(date.today())
-    kwargs = {"sheet": job.sheet} if job.sheet else {}
-    rows = read_roster(job.roster, term, job.column_map, **kwargs)
+    rows = read_roster(job.roster, term, job.column_map, sheet=job.sheet or None)
     return {c.child_id: c for c in rows.children}, list(rows.problems)
 
 

@@ -17,12 +17,13 @@ from pepforms.calendar import Term, phase_for
 from pepforms.errors import OutputExistsError, PepformsError, TemplateError
 from pepforms.fileio import atomic_write, safe_name
 from pepforms.finalising import record_for_instance, record_pdf
+from pepforms.findings import Finding
 from pepforms.forms import form_content, form_id, template_path
 from pepforms.outputs import check_output_folder, refuse_overlap, require_inputs
 from pepforms.pdf.fillable import build_fillable
 from pepforms.previous import PreviousForm, carried_for, load_previous
 from pepforms.report.csvfile import csv_bytes
-from pepforms.roster import Child, Roster, RosterProblem, read_roster
+from pepforms.roster import Child, Roster, read_roster
 from pepforms.schema import form_model, load_authority, resolve_authority
 from pepforms.word.render import PreparedTemplate, context_for
 
@@ -52,7 +53,7 @@ class GenerateResult:
     previous_not_used: list[tuple[str, str]] = field(default_factory=list)
 
     @property
-    def problems(self) -> list[RosterProblem]:
+    def problems(self) -> list[Finding]:
         return self.roster.problems
 
     @property
@@ -174,10 +175,11 @@ def _manifest_csv(forms: Iterable[GeneratedForm]) -> bytes:
                       for f in forms))
 
 
-def _problems_csv(problems: Iterable[RosterProblem]) -> bytes:
+def _problems_csv(problems: Iterable[Finding]) -> bytes:
+    # A roster finding points at /child/<column>.
     return csv_bytes(["line", "child_id", "column", "severity", "code", "message"],
-                     ([p.line or "", p.child_id, p.column or "", p.severity, p.code, p.message]
-                      for p in problems))
+                     ([p.line or "", p.child_id, p.pointer.removeprefix("/child/"), p.severity,
+                       p.code, p.message] for p in problems))
 
 
 def generate(
@@ -204,8 +206,7 @@ def generate(
     the_term = term if isinstance(term, Term) else Term.parse(term)
     authority = resolve_authority(authority)
     _check_job(roster_path, out_dir, previous, column_map)
-    kwargs = {"sheet": sheet} if sheet else {}
-    roster = read_roster(roster_path, the_term, column_map, **kwargs)
+    roster = read_roster(roster_path, the_term, column_map, sheet=sheet or None)
     phases = sorted({c.phase for c in roster.children})
     for phase in phases:
         form_model(authority, phase)
