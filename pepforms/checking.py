@@ -39,6 +39,7 @@ class CheckOptions:
     term: Term | None = None
     received: date | None = None  # when the forms came back; else each form's last-saved date
     keep_answers: bool = True  # keep each form's answers in its result (exports need them)
+    roster_rejected: Mapping[str, Finding] | None = None  # child id → why its row was refused
 
 
 def _checked(outcome: ReadOutcome, path: Path, options: CheckOptions) -> FormResult:
@@ -49,7 +50,8 @@ def _checked(outcome: ReadOutcome, path: Path, options: CheckOptions) -> FormRes
     findings = list(result.findings)
     findings += identity_findings(
         IdentityInput(path, outcome.model, outcome.read.instance, outcome.properties,
-                      outcome.identity_lost), options.roster, options.term)
+                      outcome.identity_lost), options.roster, options.term,
+        options.roster_rejected)
     findings += validate_instance(outcome.model, outcome.read.instance,
                                   ValidationContext(returned_on=returned))
     result.findings = sort_findings(findings)
@@ -195,8 +197,9 @@ def run_validate(job: ValidateJob, *, progress: Callable[[int], None] | None = N
     files = collect_paths(job.paths)
     if not files:
         raise PepformsError("No forms found in " + ", ".join(str(p) for p in job.paths) + ".")
+    rejected = {f.child_id: f for f in roster_findings if f.severity == ERROR and f.child_id}
     options = CheckOptions(roster=roster, term=job.term, received=job.received,
-                           keep_answers=False)
+                           keep_answers=False, roster_rejected=rejected)
     report = validate(files, options, jobs=job.jobs, progress=progress, on_total=on_total,
                       on_result=on_result)
     report.roster_findings = roster_findings

@@ -200,8 +200,7 @@ def generate(authority: str, term: str, roster_path: Path, sheet: str | None,
                      force=force, jobs=jobs, previous=previous, pdf="pdf" in formats,
                      sheet=sheet, progress=bar.update, on_total=bar.set_total)
     for problem in result.problems:
-        where = f"roster row {problem.line}: " if problem.line else ""
-        click.echo(f"{problem.severity}: {where}{problem.message}", err=True)
+        click.echo(f"{problem.severity}: {problem.message}", err=True)
     for file, reason in result.previous_not_used:
         click.echo(f"not carried forward: {printable(file)}: {reason}", err=True)
     blanks = [f for f in result.forms if f.kind == "blank form"]

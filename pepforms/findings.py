@@ -124,6 +124,11 @@ CATALOGUE: dict[str, Code] = {
                           "The child this form is for (child ID {detail}) is not on the roster "
                           "you gave. Check it is one of your children: if not, it may be a data "
                           "protection breach."),
+    "roster-row-not-used": Code(ERROR, "Roster row not used",
+                                "The roster's row for child {detail} (row {line}) was not used "
+                                "because it has a problem (see the roster problems above), so "
+                                "this form could not be checked against the roster. Correct "
+                                "that row in the roster and check the form again."),
     "wrong-term": Code(WARNING, "Different term",
                        "This form was issued for {detail}. Check it is the current PEP and not "
                        "last term's."),

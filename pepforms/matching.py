@@ -92,8 +92,14 @@ def _locked_findings(form: IdentityInput) -> list[Finding]:
 
 
 def _roster_findings(child_id: str, form_child: Mapping[str, Any],
-                     roster: Mapping[str, Child]) -> list[Finding]:
+                     roster: Mapping[str, Child],
+                     rejected: Mapping[str, Finding]) -> list[Finding]:
     child = roster.get(child_id)
+    if child is None and child_id in rejected:
+        # Not a breach: the roster's own row for this child was refused (a mistyped date...).
+        row = rejected[child_id]
+        return [make("roster-row-not-used", pointer="/child/child_id", section=ABOUT_CHILD,
+                     detail=child_id, line=str(row.line or "?"))]
     if child is None:
         return [make("not-on-roster", pointer="/child/child_id", section=ABOUT_CHILD,
                      detail=child_id)]
@@ -107,7 +113,8 @@ def _roster_findings(child_id: str, form_child: Mapping[str, Any],
 
 
 def identity_findings(form: IdentityInput, roster: Mapping[str, Child] | None,
-                      term: Term | None) -> list[Finding]:
+                      term: Term | None,
+                      rejected: Mapping[str, Finding] | None = None) -> list[Finding]:
     """Every disagreement about whom and when this form is for, and whether we can tell at all."""
     props = form.properties
     form_child = form.instance.get("child", {})
@@ -122,7 +129,7 @@ def identity_findings(form: IdentityInput, roster: Mapping[str, Child] | None,
     if not child_id:
         findings.append(make("identity-unknown", pointer="/child/child_id", section=ABOUT_CHILD))
     elif roster is not None:
-        findings += _roster_findings(child_id, form_child, roster)
+        findings += _roster_findings(child_id, form_child, roster, rejected or {})
     form_term = props.get("term") or form.instance.get("pep", {}).get("term")
     if term is not None and form_term and form_term != str(term):
         findings.append(make("wrong-term", pointer="/pep/term", section="This PEP",
