@@ -99,6 +99,17 @@ CATALOGUE: dict[str, Code] = {
                              "This form's hidden details ({detail}) are damaged, so pepforms "
                              "cannot check it is unchanged. Ask the school to send back the form "
                              "they were sent for this child."),
+    "identity-unconfirmed": Code(ERROR, "Which child cannot be confirmed",
+                                 "This form lost the hidden details that were issued with it, so "
+                                 "nothing confirms it is child {detail}'s, or that the details "
+                                 "filled in by the Virtual School are unchanged. Check it "
+                                 "against the roster (validate --roster), or ask the school to "
+                                 "send back the form they were sent."),
+    "identity-other-key": Code(ERROR, "Issued elsewhere",
+                               "This form was issued with another identity key (key {detail}), "
+                               "so pepforms cannot check here that its pre-filled details are "
+                               "unchanged. Check it on the computer that issued it, or share "
+                               "the authority's key file with this one (see the README)."),
     "annotate-failed": Code(ERROR, "No annotated copy",
                             "An annotated copy of this form could not be made (the file is "
                             "damaged in a way Word may repair). Send the school the findings "
