@@ -21,8 +21,10 @@ from pepforms.matching import IdentityInput, differs_from_roster, identity_findi
 from pepforms.outputs import check_output_file, check_output_folder, refuse_overlap, require_inputs
 from pepforms.reading import ReadOutcome, read_form_file
 from pepforms.report.model import FormResult, Report
+from pepforms.report.render import term_label
 from pepforms.roster import Child
 from pepforms.schema import load_authority
+from pepforms.terminal import printable
 from pepforms.validate.engine import ValidationContext, validate_instance
 from pepforms.validate.quality import indicative_grade
 
@@ -131,7 +133,23 @@ def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, j
             result.instance = None
         results.append(result)
     results.sort(key=lambda r: r.path)
+    _flag_duplicates(results)
     return Report(results, created=date.today())
+
+
+def _flag_duplicates(results: list[FormResult]) -> None:
+    """Two returned forms for the same child and term: a warning on each naming the other."""
+    groups: dict[tuple[str, str], list[FormResult]] = {}
+    for r in results:
+        if r.status != "unreadable" and r.child_id and r.term:
+            groups.setdefault((r.child_id, r.term), []).append(r)
+    for (child_id, term), same in groups.items():
+        if len(same) < 2:
+            continue
+        for r in same:
+            others = ", ".join(printable(Path(o.path).name) for o in same if o is not r)
+            r.findings = sort_findings([*r.findings, make(
+                "duplicate-return", detail=child_id, other=others, value=term_label(term))])
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,11 +221,16 @@ def run_validate(job: ValidateJob, *, progress: Callable[[int], None] | None = N
     report = validate(files, options, jobs=job.jobs, progress=progress, on_total=on_total,
                       on_result=on_result)
     report.roster_findings = roster_findings
+    # Copies first, so a form whose copy could not be made says so in every report.
+    annotated = annotate(report, job.annotate_dir, force=job.force) if job.annotate_dir else []
+    for outcome in annotated:
+        if outcome.problem is not None:
+            result = next(r for r in report.forms if r.path == outcome.source)
+            result.findings = sort_findings([*result.findings, outcome.problem])
     written = []
     for out, render in ((job.json_out, report_json), (job.csv_out, findings_csv),
                         (job.html_out, lambda r: report_html(r).encode("utf-8"))):
         if out is not None:
             atomic_write(out, render(report), force=job.force)
             written.append(out)
-    annotated = annotate(report, job.annotate_dir, force=job.force) if job.annotate_dir else []
     return ValidateOutcome(report, written, annotated)

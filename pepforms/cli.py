@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -47,10 +49,18 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_TOOL)
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 class _Group(click.Group):
     """Turns PepformsError (and any unexpected fault) into exit code 2 with a plain message."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # SIGTERM stops a command like Ctrl-C does: temporary files are removed and worker
+        # processes are ended on the way out, so nothing is left half-written or still running.
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _interrupted)
         try:
             return super().invoke(ctx)
         except PepformsError as exc:

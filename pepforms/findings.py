@@ -71,6 +71,20 @@ CATALOGUE: dict[str, Code] = {
     "damaged-file": Code(ERROR, "Damaged file",
                          "This file is damaged or was not fully saved or downloaded ({detail}). "
                          "Ask the school to send it again."),
+    "corrupt-compressed-data": Code(ERROR, "Damaged inside",
+                                    "Part of this file's compressed contents is corrupt (it was "
+                                    "probably damaged in transfer or on a disk), so it cannot be "
+                                    "read. Ask the school to send the form again; if they can, "
+                                    "they should open it in Word first and save it afresh."),
+    "missing-part": Code(ERROR, "Part of the document missing",
+                         "This document refers to a part of itself that is missing ({detail}), "
+                         "so an annotated copy could not be made. Open it in Word (which repairs "
+                         "it), save it, and check it again; or send the school the findings "
+                         "from the report."),
+    "damaged-styles": Code(ERROR, "Document styles damaged",
+                           "This document's styles are damaged, so an annotated copy could not "
+                           "be made. Open it in Word (which repairs it), save it, and check it "
+                           "again; or send the school the findings from the report."),
     "macro-enabled": Code(ERROR, "Contains macros",
                           "This document contains macros, which pepforms does not open. Save it "
                           "as a Word Document (.docx) without macros and check it again."),
@@ -140,6 +154,10 @@ CATALOGUE: dict[str, Code] = {
                                 "because it has a problem (see the roster problems above), so "
                                 "this form could not be checked against the roster. Correct "
                                 "that row in the roster and check the form again."),
+    "duplicate-return": Code(WARNING, "Returned twice",
+                             "Another form for child {detail} and the {value} came back in the "
+                             "same batch ({other}). Check which is the current one before either "
+                             "goes to quality assurance."),
     "wrong-term": Code(WARNING, "Different term",
                        "This form was issued for {detail}. Check it is the current PEP and not "
                        "last term's."),
