@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, delete, func, or_, select
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, delete, func, or_, select
 
 from pepforms.calendar import Term
 from pepforms.register.dates import term_dates, term_key
@@ -17,8 +19,8 @@ from pepforms.register.models import PurgeResult, RegisterInfo
 from pepforms.register.tables import events, findings, issued, versions
 
 
-def _count(conn: Connection, query: object) -> int:
-    return int(conn.execute(query).scalar_one())  # type: ignore[call-overload]
+def _count(conn: Connection, query: Select[Any]) -> int:
+    return int(conn.execute(query).scalar_one())
 
 
 def register_info(reg: Register) -> RegisterInfo:
@@ -91,8 +93,10 @@ def purge(reg: Register, before_term: str, dry_run: bool = True) -> PurgeResult:
 
 
 def _compact(reg: Register) -> None:
-    """VACUUM outside any transaction (the driver is in autocommit mode; see engine.py)."""
+    """Rewrite the file without the removed rows, and empty the write-ahead log, whose old page
+    images would still hold them. Outside any transaction (the driver is in autocommit mode)."""
     with reg.engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
         raw.execute("VACUUM")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")

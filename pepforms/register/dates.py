@@ -23,7 +23,8 @@ from pepforms.calendar import Term, add_working_days
 from pepforms.errors import SchemaError
 
 _REFERENCE_END = {"autumn": (12, 20), "spring": (3, 31), "summer": (7, 20)}
-DEFAULT_FIRST_PEP = {"days": 20, "unit": "working", "after": ["entered-care", "changed-school"]}
+DEFAULT_FIRST_PEP: dict[str, Any] = {"days": 20, "unit": "working",
+                                     "after": ["entered-care", "changed-school"]}
 MEETING_WINDOWS = ("first-half", "term")
 
 
@@ -90,6 +91,7 @@ def first_pep_by(term: Term, settings: Mapping[str, Any], entered_care: dt.date 
     """The first PEP's deadline, when a recent entry to care or change of school sets one.
 
     Recent means the deadline falls in this term or later; an older one was last term's business.
+    With both, the sooner deadline binds (one PEP by then, at the new school, meets both).
     """
     rule = settings.get("first_pep") or DEFAULT_FIRST_PEP
     events = {"entered-care": entered_care, "changed-school": joined_school}
@@ -97,7 +99,7 @@ def first_pep_by(term: Term, settings: Mapping[str, Any], entered_care: dt.date 
                  if day is not None and kind in rule.get("after", DEFAULT_FIRST_PEP["after"])]
     start = term_dates(term, settings).start
     current = [d for d in deadlines if d >= start]
-    return max(current) if current else None
+    return min(current) if current else None
 
 
 def due_dates(term: Term, settings: Mapping[str, Any], *, planned_meeting: dt.date | None = None,

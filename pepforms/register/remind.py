@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from pepforms.errors import PepformsError
+from pepforms.errors import OutputExistsError, PepformsError
 from pepforms.fileio import atomic_write, safe_name
 from pepforms.register import authority as authorities
 from pepforms.register.models import DueItem
@@ -99,6 +99,10 @@ def reminders(items: Sequence[DueItem], *, sender: str, on: dt.date) -> list[Rem
 
 def write_drafts(items: Sequence[Reminder], out_dir: Path, *, force: bool = False) -> list[Path]:
     """Each reminder as an .eml file in out_dir (atomically; existing files need force)."""
+    for reminder in items:  # all refused before any is written
+        if (out_dir / reminder.filename).exists() and not force:
+            raise OutputExistsError(f"{out_dir / reminder.filename} already exists; use --force "
+                                    "to replace it.")
     paths = []
     for reminder in items:
         path = out_dir / reminder.filename
