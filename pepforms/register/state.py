@@ -76,20 +76,31 @@ def _reasons(received: Sequence[VersionFact]) -> tuple[str, ...]:
     return tuple(sorted(codes))
 
 
+def _untouched(form: IssuedFact, state: str) -> FormState:
+    """A form with nothing received or done yet: most forms early in a term, so kept quick."""
+    return FormState(form.form_id, form.child_id, form.school_urn, form.school_name,
+                     form.authority, form.phase, state, form.issued_on, form.meeting_by,
+                     form.return_by, form.first_pep_by, None, None, 0, None, None, None, None,
+                     None, None)
+
+
 def form_state(form: IssuedFact, all_versions: Sequence[VersionFact],
                all_events: Sequence[EventFact], on: dt.date) -> FormState:
     """One issued form's state on `on`."""
+    if form.issued_on > on:
+        return _untouched(form, "not-issued")
     received = sorted((v for v in all_versions if v.received_on <= on),
-                      key=lambda v: (v.received_on, v.id))
+                      key=lambda v: (v.received_on, v.id)) if all_versions else []
     happened = [e for e in all_events if e.on <= on]
+    if not received and not happened:
+        overdue = on > form.return_by or on > form.meeting_by
+        return _untouched(form, "overdue" if overdue else "issued")
     finalised, qa = _latest(happened, "finalised"), _latest(happened, "qa")
     sent_back = _latest(happened, "sent-back")
     first, last = (received[0], received[-1]) if received else (None, None)
     return_by = (first.return_by or form.return_by) if first else form.return_by
     on_time = first.received_on <= return_by if first else None
-    if form.issued_on > on:
-        state = "not-issued"
-    elif finalised:
+    if finalised:
         state = "finalised"
     elif qa:
         state = "qa-graded"

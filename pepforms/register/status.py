@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
@@ -62,20 +63,20 @@ def resolve_term(conn: Connection, term: str | None) -> Term:
 
 def _issued_facts(conn: Connection, key: int, on: dt.date) -> dict[str, IssuedFact]:
     """Each form of the term as it stood on `on` (its latest issue by then, else its first)."""
-    cols = (issued.c.id, issued.c.form_id, issued.c.child_id, issued.c.school_urn,
-            issued.c.school_name, issued.c.authority, issued.c.phase, issued.c.issued_on,
+    cols = (issued.c.form_id, issued.c.issued_on, issued.c.id, issued.c.child_id,
+            issued.c.school_urn, issued.c.school_name, issued.c.authority, issued.c.phase,
             issued.c.meeting_by, issued.c.return_by, issued.c.first_pep_by)
-    chosen: dict[str, tuple[bool, int, IssuedFact]] = {}
-    for row in conn.execute(select(*cols).where(issued.c.term_key == key)):
-        fact = IssuedFact(row.form_id, row.child_id, row.school_urn, row.school_name,
-                          row.authority, row.phase, row.issued_on, row.meeting_by, row.return_by,
-                          row.first_pep_by)
-        # Prefer issues on or before the date, then the newest of those (or the oldest later one).
-        rank = (row.issued_on <= on, row.id if row.issued_on <= on else -row.id)
-        best = chosen.get(row.form_id)
-        if best is None or rank > best[:2]:
-            chosen[row.form_id] = (*rank, fact)
-    return {form_id: item[2] for form_id, item in chosen.items()}
+    chosen: dict[str, tuple[tuple[bool, int], Any]] = {}
+    # Plain tuples, and a fact built only for the row chosen: this runs over every form.
+    for row in conn.execute(select(*cols).where(issued.c.term_key == key)).all():
+        form_id, issued_on, row_id = row[0], row[1], row[2]
+        # Prefer issues on or before the date, the newest of those (else the oldest later one).
+        rank = (True, row_id) if issued_on <= on else (False, -row_id)
+        best = chosen.get(form_id)
+        if best is None or rank > best[0]:
+            chosen[form_id] = (rank, row)
+    return {form_id: IssuedFact(form_id, r[3], r[4], r[5], r[6], r[7], r[1], r[8], r[9], r[10])
+            for form_id, (_, r) in chosen.items()}
 
 
 def _error_codes(conn: Connection, key: int) -> dict[int, list[str]]:
