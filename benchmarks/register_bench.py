@@ -62,7 +62,7 @@ def _fill(url: str, forms: int) -> None:
         # A term in progress: a fifth returned (half of them failing first), some graded.
         for i, form in enumerate(everyone[: forms // 5]):
             failing = i % 2 == 0
-            findings = [{"code": "attendance-unexplained", "severity": "error",
+            findings = [{"code": "attendance-not-explained", "severity": "error",
                          "pointer": "/attendance", "message": "m", "role": "designated-teacher"}]
             record_version(reg, ReceivedVersion(
                 path=f"in/{form.form_id}.docx", sha256=_sha("v" + form.form_id),

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from pepforms.errors import PepformsError
 
@@ -88,8 +88,9 @@ def _sqlite_engine(parsed: URL) -> Engine:
     database = parsed.database or ""
     if database and database != ":memory:":
         _prepare_sqlite_file(Path(database).expanduser())
-    engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000,
-                                                 "check_same_thread": False})
+    engine = create_engine(parsed, hide_parameters=True,
+                           connect_args={"timeout": BUSY_TIMEOUT_MS / 1000,
+                                         "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -192,8 +193,10 @@ def _translate(reg: Register) -> Iterator[None]:
     """Database faults become a plain RegisterError naming the register (never a value)."""
     try:
         yield
-    except OperationalError as exc:
-        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+    except DBAPIError as exc:
+        # The driver's own first line names the problem; SQLAlchemy's text would add the values.
+        lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+        reason = lines[0] if lines else type(exc).__name__
         raise RegisterError(f"The register {reg.display_url} could not be used: {reason}") from None
 
 
@@ -275,7 +278,8 @@ def open_register(url: str | None = None, *, check_version: bool = True) -> Regi
         if parsed.get_backend_name() == "sqlite":
             engine = _sqlite_engine(parsed)
         else:
-            engine = create_engine(parsed, pool_pre_ping=True,
+            # hide_parameters: a database error never carries a child's details in its text.
+            engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True,
                                    connect_args={"connect_timeout": 10})
     except (OSError, SQLAlchemyError) as exc:
         shown = parsed.render_as_string(hide_password=True)

@@ -169,7 +169,7 @@ def _number(conn: Connection, form_id: str | None, version_id: int) -> int:
 
 def _finding_row(version_id: int, finding: Mapping[str, Any]) -> dict[str, Any]:
     return {"version_id": version_id, "code": str(finding.get("code", "")),
-            "severity": str(finding.get("severity", "error")),
+            "severity": "warning" if finding.get("severity") == "warning" else "error",
             "pointer": str(finding.get("pointer", "")), "section": str(finding.get("section", "")),
             "role": str(finding.get("role", "")), "message": str(finding.get("message", ""))}
 

@@ -59,10 +59,10 @@ def status_text(status: TermStatus, *, forms: bool = True) -> str:
                  _percent(t.good_or_better)])
     out += _table(rows)
     if forms and status.forms:
-        out += ["", *_table([["form", "child", "state", "meeting by", "return by", "received",
-                              "versions"]] + [
-            [f.form_id or f.path, f.child_id, f.state, _day(f.meeting_by), _day(f.return_by),
-             _day(f.received), str(f.versions)] for f in status.forms])]
+        out += ["", *_table([["form", "urn", "child", "state", "meeting by", "return by",
+                              "received", "versions"]] + [
+            [f.form_id or f.path, f.school_urn or "-", f.child_id, f.state, _day(f.meeting_by),
+             _day(f.return_by), _day(f.received), str(f.versions)] for f in status.forms])]
     out += ["", f"Overall: {_measures(t)}."]
     if t.states["unmatched"]:
         out.append(f"{t.states['unmatched']} received file(s) matched no issued form.")

@@ -79,7 +79,7 @@ def test_the_same_file_twice_is_one_version(reg: Register) -> None:
     form = issued_form("C1")
     record_issued(reg, [form])
     file = received(form, "c1-v1", D(2027, 2, 1), "fail",
-                    findings=(finding("attendance-unexplained"), finding("x", "warning")))
+                    findings=(finding("attendance-not-explained"), finding("x", "warning")))
     first = record_version(reg, file)
     again = record_version(reg, file)
     assert first.new and first.matched and first.number == 1
@@ -138,7 +138,7 @@ def test_a_form_goes_through_every_state(reg: Register) -> None:
     record_issued(reg, [late, prompt])
     # Cheshire West: meeting by half-term (14 February 2027), back 5 working days later (19th).
     record_version(reg, received(late, "c1-v1", D(2027, 2, 22), "fail",
-                                 findings=(finding("attendance-unexplained"),)))
+                                 findings=(finding("attendance-not-explained"),)))
     record_sent_back(reg, late.form_id, D(2027, 2, 24), "coordinator")
     record_version(reg, received(late, "c1-v2", D(2027, 3, 1), "pass"))
     record_version(reg, received(prompt, "c2-v1", D(2027, 2, 10), "pass", meeting="2027-02-08"))
@@ -165,7 +165,7 @@ def test_a_form_goes_through_every_state(reg: Register) -> None:
     c1 = next(f for f in status.forms if f.form_id == late.form_id)
     assert (c1.received, c1.last_received, c1.versions) == (D(2027, 2, 22), D(2027, 3, 1), 2)
     assert (c1.on_time, c1.passed_first_time, c1.sent_back_on) == (False, False, D(2027, 2, 24))
-    assert c1.reasons == ("attendance-unexplained",)
+    assert c1.reasons == ("attendance-not-explained",)
     c2 = next(f for f in status.forms if f.form_id == prompt.form_id)
     assert c2.return_by == D(2027, 2, 15)  # 5 working days after the meeting written in the form
     assert c2.finalised_on == D(2027, 2, 15) and c2.qa_on == D(2027, 2, 12)
@@ -186,11 +186,11 @@ def test_totals_per_school_and_overall(reg: Register) -> None:
     c1, c2, c3, c4, c5, c6 = forms
     record_version(reg, received(c1, "c1", D(2027, 2, 1), "pass"))  # on time, first-time pass
     record_version(reg, received(c2, "c2a", D(2027, 2, 1), "fail",
-                                 findings=(finding("attendance-unexplained"),
-                                           finding("target-not-smart"))))
+                                 findings=(finding("attendance-not-explained"),
+                                           finding("wellbeing-target-missing"))))
     record_version(reg, received(c2, "c2b", D(2027, 2, 5), "pass"))
     record_version(reg, received(c3, "c3", D(2027, 2, 25), "fail",
-                                 findings=(finding("attendance-unexplained"),)))  # late
+                                 findings=(finding("attendance-not-explained"),)))  # late
     record_version(reg, received(c5, "c5", D(2027, 2, 3), "pass"))
     record_qa(reg, c1.form_id, "Good", "QA", on=D(2027, 2, 6))
     record_qa(reg, c5.form_id, "Requires improvement", "QA", on=D(2027, 2, 6))
@@ -204,8 +204,9 @@ def test_totals_per_school_and_overall(reg: Register) -> None:
         (3, 6, 50.0)
     assert (t.passed_first_time.count, t.passed_first_time.of) == (2, 4)
     assert (t.good_or_better.count, t.good_or_better.of, t.good_or_better.percent) == (1, 2, 50.0)
-    assert [(r.code, r.forms) for r in t.reasons] == [("attendance-unexplained", 2),
-                                                      ("target-not-smart", 1)]
+    assert [(r.code, r.title, r.forms) for r in t.reasons] == [
+        ("attendance-not-explained", "Low attendance not explained", 2),
+        ("wellbeing-target-missing", "No wellbeing target", 1)]
     oak, birch = sorted(status.schools, key=lambda s: s.urn)
     assert (oak.name, oak.totals.forms, birch.totals.forms) == ("Oakfield Primary", 4, 2)
     assert birch.totals.states["overdue"] == 1 and birch.totals.good_or_better.of == 1

@@ -86,7 +86,7 @@ def test_purge_removes_old_terms_after_a_dry_run(reg: Register) -> None:
     new = issued_form("C1")
     record_issued(reg, [old, new])
     record_version(reg, received(old, "old", D(2026, 10, 1), "fail",
-                                 findings=(finding("attendance-unexplained"),)))
+                                 findings=(finding("attendance-not-explained"),)))
     record_version(reg, received(None, "stray-old", D(2026, 10, 2), "unreadable"))
     record_qa(reg, old.form_id, "Good", "QA", on=D(2026, 10, 5))
     record_version(reg, received(new, "new", D(2027, 2, 1), "pass"))
@@ -214,3 +214,14 @@ def test_importing_the_commands_does_not_import_sqlalchemy() -> None:
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_refused_row_is_a_plain_error_without_the_childs_details(reg: Register) -> None:
+    bad = issued_form("C1", first_name=None, last_name="Secretsurname")
+    with pytest.raises(RegisterError) as caught:
+        record_issued(reg, [bad])
+    message = str(caught.value)
+    assert "could not be used" in message and "first_name" in message
+    assert "Secretsurname" not in message and "2016" not in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert register_info(reg).counts["issued_files"] == 0

@@ -50,7 +50,7 @@ def _fill(url: str) -> None:
         record_issued(reg, forms)
         record_version(reg, received(forms[0], "c1", D(2027, 2, 1), "pass"))
         record_version(reg, received(forms[1], "c2", D(2027, 2, 3), "fail",
-                                     findings=(finding("attendance-unexplained"),)))
+                                     findings=(finding("attendance-not-explained"),)))
         record_sent_back(reg, forms[1].form_id, D(2027, 2, 4), "coordinator")
         record_version(reg, received(None, "stray", D(2027, 2, 5), "unreadable",
                                      term="spring-2027"))
@@ -67,6 +67,7 @@ def test_status_text_json_csv_and_html(register_url: str, tmp_path: Path) -> Non
     assert re.search(r"Oakfield Primary\s+100001\s+2\s+0\s+0\s+0\s+0\s+1\s+1", result.output)
     assert "CWAC-SPRING2027-C3" in result.output and "overdue" in result.output
     assert "1 received file(s) matched no issued form." in result.output
+    assert "Most common reasons for changes: Low attendance not explained (1)." in result.output
     data = json.loads((out / "s.json").read_text(encoding="utf-8"))
     assert data["on"] == "2027-02-20"
     assert {f["child_id"]: f["state"] for f in data["forms"] if f["form_id"]} == {

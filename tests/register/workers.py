@@ -36,8 +36,8 @@ def coordinator(url: str, worker: int, barrier: Any, results: Any) -> None:
                 name = f"shared-{i}" if i >= OWN_FILES else f"w{worker}-{i}"
                 version = received(form, name, dt.date(2027, 2, 1) + dt.timedelta(days=i % 9),
                                    "fail" if i % 3 else "pass",
-                                   findings=(finding("attendance-unexplained"),
-                                             finding("target-not-smart", "warning")))
+                                   findings=(finding("attendance-not-explained"),
+                                             finding("wellbeing-target-missing", "warning")))
                 recorded.append(record_version(reg, version).version_id)
                 if i % 5 == 0:
                     record_sent_back(reg, form.form_id, dt.date(2027, 2, 15), f"worker {worker}")
@@ -63,8 +63,8 @@ def crash_during_batch(url: str, files: int, crash_at: int) -> None:
     record_issued(reg, [form])
     for i in range(files):
         record_version(reg, received(form, f"batch-{i}", dt.date(2027, 2, 1), "fail",
-                                     findings=(finding("attendance-unexplained"),
-                                               finding("target-not-smart"))))
+                                     findings=(finding("attendance-not-explained"),
+                                               finding("wellbeing-target-missing"))))
 
 
 if __name__ == "__main__":
