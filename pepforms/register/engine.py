@@ -167,8 +167,11 @@ class Register:
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection in a read transaction (one consistent snapshot)."""
-        with _translate(self), self.engine.connect() as conn, conn.begin():
-            yield conn
+        with _translate(self), self.engine.connect() as conn:
+            if self.dialect == "postgresql":  # SQLite's read transaction is a snapshot already
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
