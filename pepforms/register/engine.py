@@ -241,6 +241,8 @@ def upgrade(reg: Register) -> tuple[str | None, str]:
         before = schema_version(conn)
         if before is None and _has_tables(conn):
             raise RegisterError(f"{reg.display_url} holds tables but is not a pepforms register.")
+        if before is not None and before not in _known_versions():
+            _check_version(reg, before)  # made by a newer pepforms: says so
         if before != head_version():
             command.upgrade(alembic_config(conn), "head")
         return before, head_version()

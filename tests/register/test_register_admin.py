@@ -145,6 +145,9 @@ def test_a_newer_schema_is_refused(reg: Register, register_url: str) -> None:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(RegisterError, match="newer pepforms"):
         open_register(register_url)
+    with open_register(register_url, check_version=False) as old, \
+            pytest.raises(RegisterError, match="newer pepforms"):
+        upgrade(old)  # never "upgraded" backwards
 
 
 def test_a_database_that_is_not_a_register_is_refused(tmp_path: Path) -> None:
