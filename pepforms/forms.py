@@ -100,6 +100,11 @@ class Carried:
     tables: Mapping[str, list[Mapping[str, Any]]]
 
 
+def locked_values(model: FormModel, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The pre-filled values a school may not change (their digests go in the form)."""
+    return {f.pointer: values[f.pointer] for f in model.fields() if f.locked and f.pointer in values}
+
+
 def form_content(model: FormModel, child: Child, term: Term,
                  carried: Carried | None = None) -> FormContent:
     values: dict[str, Any] = {}
@@ -120,8 +125,7 @@ def form_content(model: FormModel, child: Child, term: Term,
             column = table.prefill_rows.get("column", table.columns[0].key)
             tables[table.pointer] = [{column: n} for n in names]
     identity = form_id(model.authority, term, child.child_id)
-    locked = {f.pointer: values[f.pointer] for f in model.fields()
-              if f.locked and f.pointer in values}
+    locked = locked_values(model, values)
     key = authority_key(model.authority)
     digests = prefill_digests(key, identity, locked)
     properties = {
