@@ -82,7 +82,8 @@ def test_a_whole_term(register_url: str, tmp_path: Path) -> None:
     returned(forms, "C20001", first)                         # on time, good
     returned(forms, "C20003", first, fault="attendance")      # on time, faulty
     returned(forms, "C20006", first, fault="attendance")      # faulty, never sent back
-    returned(forms, "C20001", first / "wrong", fault="attendance", as_file_of="C20004")  # C20001 under C20004's name
+    # C20001's form, sent back under C20004's name (and not byte-identical to C20001's own):
+    returned(forms, "C20001", first / "wrong", fault="attendance", as_file_of="C20004")
     sent_back = tmp_path / "to-send-back"
     run("validate", first, "--received", "22/01/2027", "--annotate", sent_back, *reg)
     late = tmp_path / "in-2"
