@@ -7,7 +7,7 @@ nothing in the reports knows where a form came from.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -92,12 +92,6 @@ class AnswerSet:
                  and (school is None or _school_matches(f, school))]
         return AnswerSet(tuple(forms), self.unreadable, self.versions)
 
-    def child(self, child_id: str) -> list[AnsweredForm]:
-        """One child's forms, oldest term first."""
-        wanted = child_id.strip().casefold()
-        return sorted((f for f in self.forms if f.child_id.casefold() == wanted),
-                      key=lambda f: _term_order(f.term))
-
 
 def _term_order(term: str) -> tuple[int, int]:
     try:
@@ -105,11 +99,6 @@ def _term_order(term: str) -> tuple[int, int]:
         return (parsed.academic_year_start, (parsed.season_index + 1) % 3)
     except ValueError:
         return (0, 0)
-
-
-def term_order(term: str) -> tuple[int, int]:
-    """Sort key putting terms in school-year order (autumn, spring, summer)."""
-    return _term_order(term)
 
 
 def _school_matches(form: AnsweredForm, school: str) -> bool:
@@ -134,8 +123,10 @@ def answered(result: FormResult, first_time_pass: bool | None) -> AnsweredForm:
     """One checked file (with its answers kept) as an answered form."""
     if result.instance is None:
         raise PepformsError(f"{result.path} was checked without keeping its answers.")
+    # A form that lost its identity still needs a key for its table rows in an export.
+    form_id = result.form_id or f"no form id: {Path(result.path).name}"
     return AnsweredForm(
-        form_id=result.form_id, child_id=result.child_id, child_name=result.child_name,
+        form_id=form_id, child_id=result.child_id, child_name=result.child_name,
         authority=result.authority, phase=result.phase, term=result.term,
         school_name=result.school, school_urn=result.school_urn, status=result.status,
         quality=result.quality, findings=tuple(result.findings), instance=result.instance,
@@ -179,8 +170,3 @@ def answers_from_folders(paths: Sequence[Path], *, jobs: int = 1,
     report = validate(files, CheckOptions(keep_answers=True), jobs=jobs, progress=progress,
                       on_total=on_total)
     return from_report(report)
-
-
-def schools(forms: Iterable[AnsweredForm]) -> list[tuple[str, str]]:
-    """(name, URN) of every school, by name."""
-    return sorted({(f.school, f.school_urn) for f in forms})

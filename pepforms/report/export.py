@@ -226,9 +226,9 @@ CSV_NOTES = """Each file is UTF-8 (with a byte-order mark, so Excel opens it as 
 {headers}
 Dates are written year first (2027-01-20); ticked boxes TRUE or FALSE; amounts in pounds without
 the £ sign; percentages as numbers from 0 to 100; a choice as its value (e.g. partly-achieved).
-A text cell that begins with = + - or @ has an apostrophe put in front of it, so that a
-spreadsheet shows it as text and never runs it as a formula: take the apostrophe off when
-importing.
+A text cell that begins with = + - @ (or a tab or carriage return) has an apostrophe put in
+front of it, so that a spreadsheet shows it as text and never runs it as a formula: take the
+apostrophe off when importing.
 """
 
 

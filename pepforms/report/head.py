@@ -123,14 +123,6 @@ class HeadReport:
     def needs_changes(self) -> int:
         return self.returned - self.passing
 
-    @property
-    def on_time_share(self) -> Share | None:
-        return Share(self.on_time, self.returned) if self.on_time is not None else None
-
-    @property
-    def low_attendance(self) -> Share:
-        return Share(self.attendance.below_95, self.attendance.children)
-
     def pp_by_category(self) -> list[tuple[str, Decimal]]:
         return [(name, requested) for name, requested, _ in self.pp.by_category]
 

@@ -314,3 +314,39 @@ def test_nothing_is_overwritten_and_inputs_are_never_touched(term_folder: Path,
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in term_folder.rglob("*")
              if p.is_file()}
     assert after == before
+
+
+def test_one_school_and_unreadable_files(term_folder: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    for path in sorted((term_folder / "spring").rglob("*.docx"))[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    out = tmp_path / "answers.xlsx"
+    result = run("export", "--from", str(folder), "--format", "xlsx", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "1 file(s) could not be read" in result.output
+    about = [r[0] for r in _xlsx_sheets(out)["about"] if r[0]]
+    assert any("1 file(s) could not be read" in line for line in about)
+    assert len(_xlsx_sheets(out)["forms"]) == 2 + 3
+    school = tmp_path / "school.xlsx"
+    result = run("export", "--from", str(term_folder), "--school", "specimen academy",
+                 "--format", "xlsx", "-o", str(school))
+    assert result.exit_code == 0, result.output
+    rows = _xlsx_sheets(school)["forms"][2:]
+    assert sorted(r[0] for r in rows) == ["SHR-AUTUMN2026-S0001", "SHR-SPRING2027-S0001",
+                                          "SHR-SPRING2027-S0002", "SHR-SPRING2027-S0003"]
+
+
+def test_a_form_that_lost_its_identity_still_has_a_key() -> None:
+    from pepforms.report.answers import from_report
+    from pepforms.report.model import FormResult, Report
+
+    lost = FormResult(path="returned/a form.docx", status="pass", authority="sutton",
+                      phase="y1-11", term="spring-2027", child_id="C1", instance={"child": {}})
+    again = FormResult(path="returned/b form.docx", status="fail", authority="sutton",
+                       phase="y1-11", term="spring-2027", child_id="C1", instance={"child": {}})
+    answers = from_report(Report([lost, again]))
+    assert len(answers.forms) == 1  # the same child and term: two versions of one form
+    assert answers.forms[0].form_id == "no form id: b form.docx"
+    assert answers.forms[0].first_time_pass is True
