@@ -13,7 +13,7 @@ from pepforms.cases import discover, returned_form
 from pepforms.checking import CheckOptions, annotate, check_file, validate
 from pepforms.cli import main
 
-from .conftest import convert
+from .conftest import LibreOffice, convert
 
 CASES = {c.name: c for c in discover("cheshire-west") if c.phase == "y1-11"}
 
@@ -82,7 +82,8 @@ def test_cli_annotate_and_no_overwrite_without_force(returned: Path, tmp_path: P
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_keeps_the_comments(returned: Path, tmp_path: Path, libreoffice: str) -> None:
+def test_libreoffice_keeps_the_comments(returned: Path, tmp_path: Path,
+                                       libreoffice: LibreOffice) -> None:
     report = validate([returned / "target-without-who"], CheckOptions())
     [copy] = annotate(report, tmp_path / "annotated")
     out = tmp_path / "saved"
