@@ -1,4 +1,5 @@
-"""Shared fixtures: the sample roster, blank forms per phase, and LibreOffice when present."""
+"""Shared fixtures: the sample roster, blank forms per phase, LibreOffice and Chromium when present,
+and the hypothesis settings profiles."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 # The identity keys the tests' forms are issued with: one folder for every test process (xdist
 # workers included), away from the user's own keys.
@@ -23,6 +26,20 @@ from pepforms.schema import form_model  # noqa: E402
 from pepforms.word.render import context_for  # noqa: E402
 
 TERM = Term.parse("spring-2027")
+
+# Hypothesis: no deadline (the CPU is shared with other work, and under xdist with the other worker,
+# so a slow example is not a bug), and a failure prints the blob that replays it. Examples stay
+# random: every run tries new ones, and a failing one is kept in .hypothesis/ and replayed first.
+# `HYPOTHESIS_PROFILE=thorough` tries ten times as many (the expensive tests scale by `examples`).
+settings.register_profile("pepforms", deadline=None, print_blob=True)
+settings.register_profile("thorough", settings.get_profile("pepforms"), max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "pepforms"))
+
+
+def examples(n: int) -> int:
+    """`n` examples for an expensive property test under the default profile (whose `max_examples`
+    is hypothesis's 100), scaled with the profile's `max_examples` otherwise."""
+    return max(1, n * settings.default.max_examples // 100)
 
 
 @pytest.fixture(scope="session")
@@ -56,21 +73,30 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+@dataclass(frozen=True)
+class LibreOffice:
+    """soffice and the user profile this test process gives it. Creating a profile is a good part
+    of a start-up, so it is made once and reused; two soffice processes must not share one, so each
+    xdist worker has its own (its session temporary folder is its own)."""
+
+    path: str
+    profile: Path
+
+
 @pytest.fixture(scope="session")
-def libreoffice() -> str:
-    """LibreOffice's soffice. Skipped locally when missing; CI installs it, so there it must exist."""
+def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> LibreOffice:
+    """LibreOffice. Skipped locally when missing; CI installs it, so there it must exist."""
     path = soffice()
     if path is None:
         if os.environ.get("CI"):
             pytest.fail("LibreOffice (soffice) is not installed, but CI must run the round trips.")
         pytest.skip("LibreOffice (soffice) is not installed")
-    return path
+    return LibreOffice(path, tmp_path_factory.mktemp("libreoffice-profile"))
 
 
-def convert(soffice_path: str, files: list[Path], fmt: str, out_dir: Path) -> None:
+def convert(office: LibreOffice, files: list[Path], fmt: str, out_dir: Path) -> None:
     """One soffice call for many files (starting LibreOffice is the slow part)."""
-    profile = out_dir / ".lo-profile"
-    cmd = [soffice_path, f"-env:UserInstallation=file://{profile}", "--headless",
+    cmd = [office.path, f"-env:UserInstallation={office.profile.as_uri()}", "--headless",
            "--convert-to", fmt, "--outdir", str(out_dir), *map(str, files)]
     subprocess.run(cmd, check=True, capture_output=True, timeout=600)
 

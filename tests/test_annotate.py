@@ -16,7 +16,7 @@ from pepforms.cli import main
 from pepforms.demo import distinct_children
 from pepforms.report.model import Report
 
-from .conftest import convert
+from .conftest import LibreOffice, convert
 
 CASES = {c.name: c for c in discover("cheshire-west") if c.phase == "y1-11"}
 
@@ -92,7 +92,8 @@ def test_cli_annotate_and_no_overwrite_without_force(returned: Path, tmp_path: P
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_keeps_the_comments(returned: Path, tmp_path: Path, libreoffice: str) -> None:
+def test_libreoffice_keeps_the_comments(returned: Path, tmp_path: Path,
+                                       libreoffice: LibreOffice) -> None:
     report = validate([returned / "target-without-who"], CheckOptions())
     [copy] = _copies(report, tmp_path / "annotated")
     out = tmp_path / "saved"
