@@ -1,8 +1,9 @@
 """The termly pack: one pre-filled form per child on the roster, grouped by school, with a manifest.
 
-Templates are prepared once per batch (per process with `jobs > 1`); each child then costs a Jinja
-render and a zip write. Nothing is overwritten without `force`, and every file is written
-atomically, so an interrupted run leaves no half-written form.
+Templates are prepared once per batch, before any worker starts (forked workers inherit them);
+each child then costs a Jinja render and a zip write. Children go to the workers in runs, and each
+run's files are made durable together. Nothing is overwritten without `force`, and every file is
+written atomically, so an interrupted run leaves no half-written form.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pepforms.calendar import Term, phase_for
 from pepforms.errors import OutputExistsError, PepformsError, TemplateError
-from pepforms.fileio import atomic_write, safe_name
+from pepforms.fanout import chunks, fan_out
+from pepforms.fileio import StagedWrites, atomic_write, safe_name
 from pepforms.finalising import record_for_instance, record_pdf
 from pepforms.forms import form_content, form_id, template_path
 from pepforms.pdf.fillable import build_fillable
@@ -127,7 +128,7 @@ def _previous_record(job: _Job) -> bytes:
     return pdf
 
 
-def _render_one(job: _Job) -> list[GeneratedForm]:
+def _render_one(job: _Job, staged: StagedWrites) -> list[GeneratedForm]:
     term = Term.parse(job.term)
     model = form_model(job.authority, job.child.phase)
     template = prepared_template(template_path(job.authority, job.child.phase))
@@ -147,7 +148,7 @@ def _render_one(job: _Job) -> list[GeneratedForm]:
         files.append((job.relative.parent / name, _previous_record(job), "last term's PEP (PDF)"))
     out = []
     for relative, blob, kind in files:
-        atomic_write(job.out / relative, blob, force=job.force)
+        staged.write(job.out / relative, blob, force=job.force)
         out.append(GeneratedForm(
             child_id=job.child.child_id,
             school=job.child.school_name or "No setting",
@@ -158,6 +159,15 @@ def _render_one(job: _Job) -> list[GeneratedForm]:
             kind=kind,
         ))
     return out
+
+
+def _render_run(run: list[_Job]) -> list[GeneratedForm]:
+    """A run of children's forms, written together."""
+    forms: list[GeneratedForm] = []
+    with StagedWrites() as staged:
+        for job in run:
+            forms.extend(_render_one(job, staged))
+    return forms
 
 
 def _manifest_csv(forms: Iterable[GeneratedForm]) -> bytes:
@@ -217,18 +227,10 @@ def generate(
     _check_outputs(out_dir, [j.relative for j in jobs_list], force)
     if on_total:
         on_total(len(jobs_list))
-    forms: list[GeneratedForm] = []
-    if jobs > 1 and len(jobs_list) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for done in pool.map(_render_one, jobs_list, chunksize=4):
-                forms.extend(done)
-                if progress:
-                    progress(1)
-    else:
-        for job in jobs_list:
-            forms.extend(_render_one(job))
-            if progress:
-                progress(1)
+    for phase in phases:  # prepared here, so that forked workers inherit them
+        prepared_template(template_path(authority, phase))
+    runs = chunks(jobs_list, jobs)
+    forms = [f for done in fan_out(_render_run, runs, jobs, progress, size=len) for f in done]
     manifest = out_dir / MANIFEST
     atomic_write(manifest, _manifest_csv(forms), force=True)
     if roster.problems:
@@ -255,24 +257,31 @@ def _school_summaries(out_dir: Path, term: Term, children: list[Child],
     by_school: dict[str, list[Child]] = {}
     for child in children:
         by_school.setdefault(school_folder(child), []).append(child)
-    for folder, kids in sorted(by_school.items()):
-        lines = [f"Personal Education Plans for {term.label}",
-                 f"{kids[0].school_name or 'Children with no setting (for the health visitor)'}",
-                 "", f"{len(kids)} child(ren). For each child, this folder holds the blank PEP "
-                     "form for this term and, where there was one, last term's finalised PEP "
-                     "as a PDF.", ""]
-        for child in sorted(kids, key=lambda c: (c.last_name, c.first_name)):
-            lines.append(f"{child.first_name} {child.last_name} ({child.child_id})")
-            for f in forms:
-                if f.child_id == child.child_id:
-                    lines.append(f"    {f.kind}: {Path(f.file).name}")
-            if not any(f.child_id == child.child_id and f.kind.startswith("last term")
-                       for f in forms):
-                lines.append("    no PEP from last term (new to the Virtual School or to care)")
-        lines += ["", "Please return the completed form by secure email within the time the "
-                      "Virtual School asks.", ""]
-        atomic_write(out_dir / folder / SCHOOL_SUMMARY, "\r\n".join(lines).encode("utf-8"),
-                     force=True)
+    files: dict[str, list[GeneratedForm]] = {}  # by child: one pass, not one per child
+    for f in forms:
+        files.setdefault(f.child_id, []).append(f)
+    with StagedWrites() as staged:
+        for folder, kids in sorted(by_school.items()):
+            staged.write(out_dir / folder / SCHOOL_SUMMARY, _summary(term, kids, files),
+                         force=True)
+
+
+def _summary(term: Term, kids: list[Child], files: Mapping[str, list[GeneratedForm]]) -> bytes:
+    """One school's summary: each child, and the files in its folder."""
+    lines = [f"Personal Education Plans for {term.label}",
+             f"{kids[0].school_name or 'Children with no setting (for the health visitor)'}",
+             "", f"{len(kids)} child(ren). For each child, this folder holds the blank PEP "
+                 "form for this term and, where there was one, last term's finalised PEP "
+                 "as a PDF.", ""]
+    for child in sorted(kids, key=lambda c: (c.last_name, c.first_name)):
+        lines.append(f"{child.first_name} {child.last_name} ({child.child_id})")
+        mine = files.get(child.child_id, [])
+        lines.extend(f"    {f.kind}: {Path(f.file).name}" for f in mine)
+        if not any(f.kind.startswith("last term") for f in mine):
+            lines.append("    no PEP from last term (new to the Virtual School or to care)")
+    lines += ["", "Please return the completed form by secure email within the time the "
+                  "Virtual School asks.", ""]
+    return "\r\n".join(lines).encode("utf-8")
 
 
 def _check_outputs(out_dir: Path, relatives: list[Path], force: bool) -> None:
