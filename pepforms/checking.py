@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from pepforms import pointers
 from pepforms.calendar import Term
 from pepforms.errors import SchemaError
+from pepforms.fanout import fan_out
 from pepforms.findings import ERROR, Finding, make, sort_findings
 from pepforms.pdf.reader import (
     NOT_A_FORM_MESSAGE,
@@ -371,29 +371,27 @@ def collect_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def _check(args: tuple[Path, CheckOptions]) -> FormResult:
-    return check_file(*args)
+def _check(args: tuple[Path, CheckOptions, bool]) -> FormResult:
+    path, options, keep_answers = args
+    result = check_file(path, options)
+    if not keep_answers:  # a batch's report needs the findings, not every form's answers
+        result.instance = None
+    return result
 
 
 def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, jobs: int = 1,
              progress: Callable[[int], None] | None = None,
-             on_total: Callable[[int], None] | None = None) -> Report:
-    """Check returned forms (files and folders); one result per file, sorted by path."""
+             on_total: Callable[[int], None] | None = None,
+             keep_answers: bool = False) -> Report:
+    """Check returned forms (files and folders); one result per file, sorted by path.
+
+    The results keep each form's answers (`instance`) only with `keep_answers`, so that a batch's
+    memory does not grow with the forms' contents.
+    """
     files = collect_paths(paths)
     if on_total:
         on_total(len(files))
-    results: list[FormResult] = []
-    if jobs > 1 and len(files) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for result in pool.map(_check, [(f, options) for f in files], chunksize=2):
-                results.append(result)
-                if progress:
-                    progress(1)
-    else:
-        for f in files:
-            results.append(check_file(f, options))
-            if progress:
-                progress(1)
+    results = fan_out(_check, [(f, options, keep_answers) for f in files], jobs, progress)
     results.sort(key=lambda r: r.path)
     return Report(results)
 
