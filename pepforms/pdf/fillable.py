@@ -46,7 +46,15 @@ from pepforms.pdf.record import (
     seeded_canvas,
     shown,
 )
-from pepforms.pdf.stamp import Base, Filled, RunningText, can_run, read_base, stamp
+from pepforms.pdf.stamp import (
+    Base,
+    Filled,
+    RunningText,
+    can_run,
+    finish_blank,
+    read_base,
+    stamp,
+)
 from pepforms.schema import Field, FormModel, Section, Table
 
 __all__ = ["INFO_PREFIX", "build_fillable", "row_count"]
@@ -221,6 +229,10 @@ def _layout(story: Callable[[], list[Flowable]], text: PageText | None, *, title
             text.draw(canv, doc.page, total[0])
 
     buffer = io.BytesIO()
+    if text is None:  # the page count goes in with the running text: one pass is enough
+        document(buffer, title=title, author=author).build(
+            story(), onFirstPage=decorate, onLaterPages=decorate, canvasmaker=seeded_canvas(seed))
+        return buffer.getvalue()
     first = document(buffer, title=title, author=author)
     first.build(story(), onFirstPage=decorate, onLaterPages=decorate)
     total[0] = first.page
@@ -282,7 +294,9 @@ def _base(model: FormModel, tables: Mapping[str, list[Mapping[str, Any]]], *, or
         laid_out = _layout(story, None, title=model.title, author=organisation, seed=seed)
         if len(_BASES) >= _MOST_BASES:
             _BASES.pop(next(iter(_BASES)))
-        _BASES[key] = read_base(_finish(laid_out, builder.fill, {}), RUNNING_NAME)
+        blank = finish_blank(laid_out, file_id=seed[:16], fill=_rgb(FIELD_FILL),
+                             border=_rgb(FIELD_BORDER))
+        _BASES[key] = read_base(blank, RUNNING_NAME)
     return _BASES[key]
 
 

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject,
+    BooleanObject,
     DictionaryObject,
     FloatObject,
     IndirectObject,
@@ -82,12 +83,67 @@ def _running_font(resources: DictionaryObject) -> str:
     raise ValueError(f"the running text is not set in {RUNNING_FONT}")
 
 
+def _fields(reader: PdfReader) -> Iterator[BaseField]:
+    for page in reader.pages:
+        for ref in page.get("/Annots", []):
+            annotation: Any = ref.get_object()
+            if "/T" not in annotation:
+                continue
+            left, bottom, right, top = (float(v) for v in annotation["/Rect"])
+            yield BaseField(_number(ref), DictionaryObject(annotation), right - left, top - bottom,
+                            bool(int(annotation.get("/Ff", 0)) & (1 << 12)))
+
+
+def _startxref(data: bytes) -> int:
+    match = _STARTXREF.search(data[-64:])
+    if match is None:
+        raise ValueError("the PDF has no startxref")
+    return int(match.group(1))
+
+
+def finish_blank(data: bytes, *, file_id: bytes, fill: tuple[float, float, float],
+                 border: tuple[float, float, float]) -> bytes:
+    """reportlab's laid-out form made a blank form, by an incremental update: `NeedAppearances`
+    set, and every combo box emptied (reportlab can only make one showing its first option)."""
+    reader = PdfReader(io.BytesIO(data))
+    trailer: Any = reader.trailer
+    update = _Update(data, size=int(trailer["/Size"]), root=_number(trailer.raw_get("/Root")),
+                     info=_number(trailer.raw_get("/Info")), startxref=_startxref(data))
+    root = trailer["/Root"]
+    acroform = DictionaryObject(root["/AcroForm"].get_object())
+    acroform[NameObject("/NeedAppearances")] = BooleanObject(True)
+    resources: Any = acroform["/DR"]
+    font = _number(resources["/Font"].raw_get("/Helv"))
+    if isinstance(root.raw_get("/AcroForm"), IndirectObject):
+        update.put(_number(root.raw_get("/AcroForm")), acroform)
+    else:
+        catalog = DictionaryObject(root)
+        catalog[NameObject("/AcroForm")] = acroform
+        update.put(update.root, catalog)
+    for field in _fields(reader):
+        if field.entries.get("/FT") != "/Ch":
+            continue
+        entries = DictionaryObject(field.entries)
+        entries[NameObject("/V")] = TextStringObject("")
+        entries[NameObject("/DV")] = TextStringObject("")
+        _put_appearance(update, entries, field, appearance(field, "", fill, border), font)
+        update.put(field.number, entries)
+    return update.finish(file_id)
+
+
+def _put_appearance(update: _Update, entries: DictionaryObject, field: BaseField,
+                    content: bytes | None, font: int) -> None:
+    if content is None:
+        return
+    number = update.new_number()
+    update.put(number, _appearance_entries(field, font), content)
+    entries[NameObject("/AP")] = DictionaryObject(
+        {NameObject("/N"): IndirectObject(number, 0, None)})  # type: ignore[arg-type]
+
+
 def read_base(data: bytes, running_name: str) -> Base:
     """Take a blank form apart. `running_name` is the prefix of the XObjects drawn on each
     page for its running text (page 1 draws `running_name + "1"`)."""
-    match = _STARTXREF.search(data[-64:])
-    if match is None:
-        raise ValueError("the blank form has no startxref")
     reader = PdfReader(io.BytesIO(data))
     running = []
     font = ""
@@ -101,20 +157,11 @@ def read_base(data: bytes, running_name: str) -> Base:
         entries = DictionaryObject({k: v for k, v in stream.items()
                                     if k not in {"/Length", "/Filter", "/DecodeParms"}})
         running.append((_number(ref), entries))
-    fields = {}
-    for page in reader.pages:
-        for ref in page.get("/Annots", []):
-            annotation: Any = ref.get_object()
-            if "/T" not in annotation:
-                continue
-            left, bottom, right, top = (float(v) for v in annotation["/Rect"])
-            fields[str(annotation["/T"])] = BaseField(
-                _number(ref), DictionaryObject(annotation), right - left, top - bottom,
-                bool(int(annotation.get("/Ff", 0)) & (1 << 12)))
+    fields = {str(f.entries["/T"]): f for f in _fields(reader)}
     trailer: Any = reader.trailer
     acroform = trailer["/Root"]["/AcroForm"]
     return Base(
-        data=data, size=int(trailer["/Size"]), startxref=int(match.group(1)),
+        data=data, size=int(trailer["/Size"]), startxref=_startxref(data),
         root=_number(trailer.raw_get("/Root")), info=_number(trailer.raw_get("/Info")),
         info_entries=DictionaryObject(trailer["/Info"].get_object()), fields=fields,
         running=tuple(running), running_font=font,
@@ -217,12 +264,12 @@ def appearance(field: BaseField, text: str, fill: tuple[float, float, float],
 class _Update:
     """The objects of one incremental update, and its cross-reference section."""
 
-    def __init__(self, base: Base) -> None:
-        self.base = base
+    def __init__(self, data: bytes, *, size: int, root: int, info: int, startxref: int) -> None:
+        self.root, self.info, self.startxref = root, info, startxref
         self.out = io.BytesIO()
-        self.out.write(base.data if base.data.endswith(b"\n") else base.data + b"\n")
+        self.out.write(data if data.endswith(b"\n") else data + b"\n")
         self.offsets: dict[int, int] = {}
-        self.next_number = base.size
+        self.next_number = size
 
     def new_number(self) -> int:
         self.next_number += 1
@@ -253,8 +300,8 @@ class _Update:
             lines += self._subsection(run)
         hex_id = file_id.hex().encode()
         lines += [b"trailer",
-                  f"<< /Size {self.next_number} /Root {self.base.root} 0 R /Info "
-                  f"{self.base.info} 0 R /Prev {self.base.startxref}".encode()
+                  f"<< /Size {self.next_number} /Root {self.root} 0 R /Info "
+                  f"{self.info} 0 R /Prev {self.startxref}".encode()
                   + b" /ID [<" + hex_id + b"> <" + hex_id + b">] >>",
                   b"startxref", str(start).encode(), b"%%EOF", b""]
         self.out.write(b"\n".join(lines))
@@ -281,7 +328,8 @@ def stamp(base: Base, filled: Filled, running: RunningText, *, file_id: bytes,
           locked_fill: tuple[float, float, float], open_fill: tuple[float, float, float],
           border: tuple[float, float, float]) -> bytes:
     """The blank form with one child's values, lock states and running text."""
-    update = _Update(base)
+    update = _Update(base.data, size=base.size, root=base.root, info=base.info,
+                     startxref=base.startxref)
     names = set(filled.text) | filled.ticked | filled.locked
     for name in sorted(names):
         field = base.fields.get(name)
@@ -301,13 +349,10 @@ def stamp(base: Base, filled: Filled, running: RunningText, *, file_id: bytes,
         else:
             text = filled.text.get(name, "")
             entries[NameObject("/V")] = TextStringObject(text)
-            content = appearance(field, text, locked_fill if locked else open_fill, border) \
-                if text or locked else None
-            if content is not None:
-                number = update.new_number()
-                update.put(number, _appearance_entries(field, base.field_font), content)
-                entries[NameObject("/AP")] = DictionaryObject(
-                    {NameObject("/N"): IndirectObject(number, 0, None)})  # type: ignore[arg-type]
+            if text or locked:
+                _put_appearance(update, entries, field,
+                                appearance(field, text, locked_fill if locked else open_fill,
+                                           border), base.field_font)
         update.put(field.number, entries)
     pages = len(base.running)
     for page, (number, entries) in enumerate(base.running, start=1):

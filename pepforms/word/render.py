@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from docx.oxml import parse_xml
 from docxtpl import DocxTemplate
@@ -28,7 +28,7 @@ from pepforms.values import clean_text
 from pepforms.word.controls import PLACEHOLDER_STYLE, VALUE_STYLE, display_text
 from pepforms.word.identity import custom_properties_xml
 from pepforms.word.ooxml import CHECKED_GLYPH, UNCHECKED_GLYPH
-from pepforms.word.ziparchive import Member, build_zip, deflate
+from pepforms.word.ziparchive import ONCE, Member, build_zip, deflate
 
 _XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
 _BODY = re.compile(r"<w:body\b[^>]*>.*</w:body>", re.DOTALL)
@@ -48,24 +48,39 @@ def jinja_environment() -> Environment:
 # The render context
 
 
-def slot(f: Field, value: Any, locked: bool = False) -> dict[str, str]:
-    """What one control shows: its text, placeholder state, style and lock."""
+class Slot(NamedTuple):
+    """What one control shows: its text, placeholder state, style and lock.
+
+    The template reads these as attributes (`{{ p['/child/first_name'].text }}`). An object, not
+    a dict: Jinja tries an attribute first, and a dict's missing attribute costs an exception per
+    lookup — hundreds per form.
+    """
+
+    text: str
+    ph: str
+    style: str
+    lock: str
+    iso: str
+    checked: str
+
+
+def slot(f: Field, value: Any, locked: bool = False) -> Slot:
+    """What one control shows for `value`."""
     empty = value is None or value == ""
     if f.kind == "checkbox":
-        return {"text": CHECKED_GLYPH if value else UNCHECKED_GLYPH,
-                "checked": "1" if value else "0", "ph": "0", "style": VALUE_STYLE,
-                "lock": "sdtLocked", "iso": ""}
+        return Slot(text=CHECKED_GLYPH if value else UNCHECKED_GLYPH, ph="0", style=VALUE_STYLE,
+                    lock="sdtLocked", iso="", checked="1" if value else "0")
     if empty:
-        return {"text": f.placeholder, "ph": "1", "style": PLACEHOLDER_STYLE, "lock": "sdtLocked",
-                "iso": "", "checked": "0"}
-    return {
-        "text": clean_text(display_text(f, value)),
-        "ph": "0",
-        "style": VALUE_STYLE,
-        "lock": "sdtContentLocked" if locked else "sdtLocked",
-        "iso": f"{value}T00:00:00Z" if f.kind == "date" else "",
-        "checked": "0",
-    }
+        return Slot(text=f.placeholder, ph="1", style=PLACEHOLDER_STYLE, lock="sdtLocked", iso="",
+                    checked="0")
+    return Slot(
+        text=clean_text(display_text(f, value)),
+        ph="0",
+        style=VALUE_STYLE,
+        lock="sdtContentLocked" if locked else "sdtLocked",
+        iso=f"{value}T00:00:00Z" if f.kind == "date" else "",
+        checked="0",
+    )
 
 
 @dataclass(frozen=True)
@@ -164,7 +179,7 @@ class PreparedTemplate:
         # form) or a name, to be deflated per form.
         self._layout: list[Member | str] = [
             info.filename if info.filename in rendered else deflate(info.filename, blob,
-                                                                    info.date_time)
+                                                                    info.date_time, ONCE)
             for info, blob in members]
         self._dates = {info.filename: info.date_time for info, _ in members}
 

@@ -23,7 +23,8 @@ _VERSION = 20  # 2.0: deflate
 _MSDOS = 0  # "made by" MS-DOS: external attributes are DOS attributes, as Word writes them
 _UTF8 = 0x800  # general-purpose flag: the file name is UTF-8 (set only when it is not ASCII)
 DEFLATED = 8
-_LEVEL = 6  # zlib's default, as zipfile uses
+ONCE = 9  # parts deflated once per template: worth the smallest output
+PER_FORM = 3  # parts deflated for every form: a quarter of level 6's time, ~15% larger
 _MAX = 0xFFFF_FFFF
 
 
@@ -39,11 +40,12 @@ class Member:
 
 
 def deflate(name: str, data: bytes,
-            date_time: tuple[int, int, int, int, int, int] = (2026, 1, 1, 0, 0, 0)) -> Member:
+            date_time: tuple[int, int, int, int, int, int] = (2026, 1, 1, 0, 0, 0),
+            level: int = PER_FORM) -> Member:
     """A member from its uncompressed bytes."""
     if len(data) >= _MAX:
         raise ValueError(f"{name} is too large for a zip without zip64")
-    packer = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
     compressed = packer.compress(data) + packer.flush()
     return Member(name, zlib.crc32(data), len(data), compressed, date_time)
 
