@@ -83,10 +83,20 @@ def machine() -> str:
             "(others' work on this machine slows every figure alike, not the ratios)")
 
 
+_PEAK = """
+import resource, sys
+try:  # the peak of this process's own memory; ru_maxrss also counts the parent's at fork (Linux)
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("PEAK", peak, file=sys.stderr)
+"""
+
+
 def peak_rss_mb(code: str) -> tuple[float, str]:
     """Run `code` in a fresh Python and return its peak resident memory (MB) and its output."""
-    wrapper = (code + "\nimport resource, sys\n"
-               "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+    wrapper = code + _PEAK
     done = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True,
                           check=True)
     peak = next(line for line in done.stderr.splitlines() if line.startswith("PEAK"))
