@@ -62,6 +62,10 @@ def main() -> int:
                                check=True, capture_output=True)
                 lo_best = min(lo_best, time.perf_counter() - start)
         start = time.perf_counter()
+        subprocess.run([*pepforms_command(), "finalise", str(folder), "--out", str(root / "jobs2"),
+                        "--jobs", "2"], check=True, capture_output=True)
+        jobs2 = time.perf_counter() - start
+        start = time.perf_counter()
         for i, path in enumerate(paths[:5]):
             subprocess.run([*pepforms_command(), "finalise", str(path), "-o",
                             str(root / f"single-{i}.pdf")], check=True, capture_output=True)
@@ -71,6 +75,8 @@ def main() -> int:
               f"{written} PDFs written a run, best of {args.repeat} interleaved runs")
         ours = ours_best * 1000 / len(paths)
         row("pepforms finalise FOLDER --out DIR (one call)", ours, "ms/PDF")
+        row("pepforms finalise FOLDER --out DIR --jobs 2 (one run)", jobs2 * 1000 / len(paths),
+            "ms/PDF")
         row("pepforms finalise FORM -o OUT.pdf (one call per form)", single * 1000, "ms/PDF")
         if not soffice:
             print("  LibreOffice (soffice) is not installed: no anchor")
