@@ -18,7 +18,7 @@ from pathlib import Path
 from pepforms.calendar import Term, phase_for
 from pepforms.errors import OutputExistsError, PepformsError, TemplateError
 from pepforms.fanout import chunks, fan_out
-from pepforms.fileio import StagedWrites, atomic_write, safe_name
+from pepforms.fileio import StagedWrites, safe_name
 from pepforms.finalising import record_for_instance, record_pdf
 from pepforms.forms import form_content, form_id, template_path
 from pepforms.pdf.fillable import build_fillable
@@ -232,13 +232,14 @@ def generate(
     runs = chunks(jobs_list, jobs)
     forms = [f for done in fan_out(_render_run, runs, jobs, progress, size=len) for f in done]
     manifest = out_dir / MANIFEST
-    atomic_write(manifest, _manifest_csv(forms), force=True)
-    if roster.problems:
-        atomic_write(out_dir / ROSTER_PROBLEMS, _problems_csv(roster.problems), force=True)
     leftovers = last_term.leftovers(roster.children) if last_term else []
-    if last_term is not None:
-        atomic_write(out_dir / PREVIOUS_NOT_USED, _leftovers_csv(leftovers), force=True)
-        _school_summaries(out_dir, the_term, roster.children, forms)
+    with StagedWrites() as staged:  # durable together; the manifest takes its name last
+        if roster.problems:
+            staged.write(out_dir / ROSTER_PROBLEMS, _problems_csv(roster.problems), force=True)
+        if last_term is not None:
+            staged.write(out_dir / PREVIOUS_NOT_USED, _leftovers_csv(leftovers), force=True)
+            _school_summaries(staged, out_dir, the_term, roster.children, forms)
+        staged.write(manifest, _manifest_csv(forms), force=True)
     return GenerateResult(out_dir=out_dir, forms=forms, roster=roster, manifest=manifest,
                           previous_not_used=leftovers)
 
@@ -251,7 +252,7 @@ def _leftovers_csv(rows: list[tuple[str, str]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _school_summaries(out_dir: Path, term: Term, children: list[Child],
+def _school_summaries(staged: StagedWrites, out_dir: Path, term: Term, children: list[Child],
                       forms: list[GeneratedForm]) -> None:
     """A summary per school folder: the children and files, for the covering email."""
     by_school: dict[str, list[Child]] = {}
@@ -260,10 +261,8 @@ def _school_summaries(out_dir: Path, term: Term, children: list[Child],
     files: dict[str, list[GeneratedForm]] = {}  # by child: one pass, not one per child
     for f in forms:
         files.setdefault(f.child_id, []).append(f)
-    with StagedWrites() as staged:
-        for folder, kids in sorted(by_school.items()):
-            staged.write(out_dir / folder / SCHOOL_SUMMARY, _summary(term, kids, files),
-                         force=True)
+    for folder, kids in sorted(by_school.items()):
+        staged.write(out_dir / folder / SCHOOL_SUMMARY, _summary(term, kids, files), force=True)
 
 
 def _summary(term: Term, kids: list[Child], files: Mapping[str, list[GeneratedForm]]) -> bytes:

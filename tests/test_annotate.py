@@ -41,7 +41,7 @@ def returned(tmp_path: Path) -> Path:
 def test_each_finding_becomes_a_comment_and_originals_are_untouched(returned: Path,
                                                                    tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in returned.rglob("*.docx")}
-    report = validate([returned], CheckOptions(received=CASES["good"].received))
+    report = validate([returned], CheckOptions(received=CASES["good"].received), keep_answers=True)
     copies = annotate(report, tmp_path / "annotated")
     assert {p: p.read_bytes() for p in returned.rglob("*.docx")} == before
     assert sorted(p.parent.name for p in copies) == ["attendance-unexplained",

@@ -51,8 +51,7 @@ from pepforms.pdf.stamp import (
     Filled,
     RunningText,
     can_run,
-    finish_blank,
-    read_base,
+    prepare_base,
     stamp,
 )
 from pepforms.schema import Field, FormModel, Section, Table
@@ -294,9 +293,8 @@ def _base(model: FormModel, tables: Mapping[str, list[Mapping[str, Any]]], *, or
         laid_out = _layout(story, None, title=model.title, author=organisation, seed=seed)
         if len(_BASES) >= _MOST_BASES:
             _BASES.pop(next(iter(_BASES)))
-        blank = finish_blank(laid_out, file_id=seed[:16], fill=_rgb(FIELD_FILL),
-                             border=_rgb(FIELD_BORDER))
-        _BASES[key] = read_base(blank, RUNNING_NAME)
+        _BASES[key] = prepare_base(laid_out, RUNNING_NAME, file_id=seed[:16],
+                                   fill=_rgb(FIELD_FILL), border=_rgb(FIELD_BORDER))
     return _BASES[key]
 
 

@@ -3,12 +3,12 @@
 Laying a form out with reportlab (twice, for "Page N of M") and re-writing it with pypdf took about
 half a second per child. What differs between two children's forms of the same layout is small:
 the field values, which pre-filled fields are locked, the ticked boxes, the running header and
-footer, and the document information. So the blank form of a layout is built once (`read_base`
-takes it apart once), and each child's form is that PDF with an incremental update appended
-(ISO 32000-1, 7.5.6): new versions of the fields it fills, of each page's running text (a form
-XObject the blank form draws on every page), of the information dictionary, and a cross-reference
-section pointing back to the blank form's. Every PDF reader reads the newest version of each
-object; the update is a few kilobytes and takes milliseconds.
+footer, and the document information. So the blank form of a layout is built once
+(`prepare_base` finishes it and takes it apart, once), and each child's form is that PDF with an
+incremental update appended (ISO 32000-1, 7.5.6): new versions of the fields it fills, of each
+page's running text (a form XObject the blank form draws on every page), of the information
+dictionary, and a cross-reference section pointing back to the blank form's. Every PDF reader
+reads the newest version of each object; the update is a few kilobytes and takes milliseconds.
 
 A filled text field gets an appearance drawn here (the box, and its text in Helvetica) when its
 text is in the font's encoding; otherwise the field keeps the empty box and viewers draw the value
@@ -101,10 +101,31 @@ def _startxref(data: bytes) -> int:
     return int(match.group(1))
 
 
-def finish_blank(data: bytes, *, file_id: bytes, fill: tuple[float, float, float],
-                 border: tuple[float, float, float]) -> bytes:
-    """reportlab's laid-out form made a blank form, by an incremental update: `NeedAppearances`
-    set, and every combo box emptied (reportlab can only make one showing its first option)."""
+def _running(reader: PdfReader, running_name: str) -> tuple[list[tuple[int, DictionaryObject]], str]:
+    """Each page's running-text XObject (page 1 draws `running_name + "1"`), and the resource
+    name of its font."""
+    running = []
+    font = ""
+    for index, page in enumerate(reader.pages, start=1):
+        resources: Any = page["/Resources"]
+        xobjects: Any = resources.get_object()["/XObject"].get_object()
+        key = next(k for k in xobjects if str(k).endswith(f"{running_name}{index}"))
+        ref = xobjects.raw_get(key)
+        stream: Any = ref.get_object()
+        font = _running_font(stream["/Resources"].get_object())
+        entries = DictionaryObject({k: v for k, v in stream.items()
+                                    if k not in {"/Length", "/Filter", "/DecodeParms"}})
+        running.append((_number(ref), entries))
+    return running, font
+
+
+def prepare_base(data: bytes, running_name: str, *, file_id: bytes,
+                 fill: tuple[float, float, float], border: tuple[float, float, float]) -> Base:
+    """reportlab's laid-out form made the blank form of its layout, and taken apart (one parse).
+
+    The blank form is reportlab's PDF with an incremental update: `NeedAppearances` set, and
+    every combo box emptied (reportlab can only make one showing its first option).
+    """
     reader = PdfReader(io.BytesIO(data))
     trailer: Any = reader.trailer
     update = _Update(data, size=int(trailer["/Size"]), root=_number(trailer.raw_get("/Root")),
@@ -120,15 +141,22 @@ def finish_blank(data: bytes, *, file_id: bytes, fill: tuple[float, float, float
         catalog = DictionaryObject(root)
         catalog[NameObject("/AcroForm")] = acroform
         update.put(update.root, catalog)
+    fields = {}
     for field in _fields(reader):
-        if field.entries.get("/FT") != "/Ch":
-            continue
-        entries = DictionaryObject(field.entries)
-        entries[NameObject("/V")] = TextStringObject("")
-        entries[NameObject("/DV")] = TextStringObject("")
-        _put_appearance(update, entries, field, appearance(field, "", fill, border), font)
-        update.put(field.number, entries)
-    return update.finish(file_id)
+        if field.entries.get("/FT") == "/Ch":
+            entries = DictionaryObject(field.entries)
+            entries[NameObject("/V")] = TextStringObject("")
+            entries[NameObject("/DV")] = TextStringObject("")
+            _put_appearance(update, entries, field, appearance(field, "", fill, border), font)
+            update.put(field.number, entries)
+            field = BaseField(field.number, entries, field.width, field.height, field.multiline)
+        fields[str(field.entries["/T"])] = field
+    running, running_font = _running(reader, running_name)
+    blank = update.finish(file_id)
+    return Base(
+        data=blank, size=update.next_number, startxref=update.xref_offset, root=update.root,
+        info=update.info, info_entries=DictionaryObject(trailer["/Info"].get_object()),
+        fields=fields, running=tuple(running), running_font=running_font, field_font=font)
 
 
 def _put_appearance(update: _Update, entries: DictionaryObject, field: BaseField,
@@ -139,33 +167,6 @@ def _put_appearance(update: _Update, entries: DictionaryObject, field: BaseField
     update.put(number, _appearance_entries(field, font), content)
     entries[NameObject("/AP")] = DictionaryObject(
         {NameObject("/N"): IndirectObject(number, 0, None)})  # type: ignore[arg-type]
-
-
-def read_base(data: bytes, running_name: str) -> Base:
-    """Take a blank form apart. `running_name` is the prefix of the XObjects drawn on each
-    page for its running text (page 1 draws `running_name + "1"`)."""
-    reader = PdfReader(io.BytesIO(data))
-    running = []
-    font = ""
-    for index, page in enumerate(reader.pages, start=1):
-        resources: Any = page["/Resources"]
-        xobjects: Any = resources.get_object()["/XObject"].get_object()
-        key = next(k for k in xobjects if str(k).endswith(f"{running_name}{index}"))
-        ref = xobjects.raw_get(key)
-        stream: Any = ref.get_object()
-        font = _running_font(stream["/Resources"].get_object())
-        entries = DictionaryObject({k: v for k, v in stream.items()
-                                    if k not in {"/Length", "/Filter", "/DecodeParms"}})
-        running.append((_number(ref), entries))
-    fields = {str(f.entries["/T"]): f for f in _fields(reader)}
-    trailer: Any = reader.trailer
-    acroform = trailer["/Root"]["/AcroForm"]
-    return Base(
-        data=data, size=int(trailer["/Size"]), startxref=_startxref(data),
-        root=_number(trailer.raw_get("/Root")), info=_number(trailer.raw_get("/Info")),
-        info_entries=DictionaryObject(trailer["/Info"].get_object()), fields=fields,
-        running=tuple(running), running_font=font,
-        field_font=_number(acroform["/DR"]["/Font"].raw_get("/Helv")))
 
 
 def can_run(*texts: str) -> bool:
@@ -270,6 +271,7 @@ class _Update:
         self.out.write(data if data.endswith(b"\n") else data + b"\n")
         self.offsets: dict[int, int] = {}
         self.next_number = size
+        self.xref_offset = 0  # where this update's cross-reference section starts
 
     def new_number(self) -> int:
         self.next_number += 1
@@ -287,7 +289,7 @@ class _Update:
         self.out.write(b"\nendobj\n")
 
     def finish(self, file_id: bytes) -> bytes:
-        start = self.out.tell()
+        start = self.xref_offset = self.out.tell()
         numbers = sorted(self.offsets)
         lines = [b"xref"]
         run: list[int] = []
