@@ -74,8 +74,17 @@ def finalise_form(path: Path, *, allow_findings: bool = False,
     """Check a returned form and render its record; refuse a form with errors unless allowed."""
     result = check_file(path, options or CheckOptions())
     if result.status == "unreadable" or result.instance is None:
-        message = result.findings[0].message if result.findings else "it could not be read"
-        raise PepformsError(f"{path} could not be finalised: {message}")
+        raise PepformsError(f"{path} could not be finalised: {_why_unreadable(result)}")
+    return _finalised(result, allow_findings)
+
+
+def _why_unreadable(result: FormResult) -> str:
+    return result.findings[0].message if result.findings else "it could not be read"
+
+
+def _finalised(result: FormResult, allow_findings: bool) -> Finalised:
+    """The record of a checked, readable form; refused (HasErrors) if it has errors."""
+    assert result.instance is not None
     if result.status == "fail" and not allow_findings:
         raise HasErrors(result)
     pdf, status = record_pdf(result.authority, result.phase, result.instance, result.term,
@@ -165,15 +174,18 @@ def _check_targets(pairs: list[tuple[Path, Path]], force: bool) -> None:
 def _finalise_item(item: _Item) -> FinaliseOutcome:
     """One file's outcome; never raises for a problem with the file."""
     try:
-        done = finalise_form(item.source, allow_findings=item.allow_findings,
-                             options=item.options)
+        checked = check_file(item.source, item.options)
+        if checked.status == "unreadable" or checked.instance is None:
+            return FinaliseOutcome(item.source, item.out, FAILED, _why_unreadable(checked),
+                                   checked)
+        done = _finalised(checked, item.allow_findings)
         data = encrypt(done.pdf, item.password) if item.password else done.pdf
         atomic_write(item.out, data, force=item.force)
     except HasErrors as exc:
         return FinaliseOutcome(item.source, item.out, REFUSED,
                                f"{exc.result.errors} error(s): not finalised",
                                replace(exc.result, instance=None))
-    except PepformsError as exc:  # unreadable, or the PDF exists
+    except PepformsError as exc:  # the PDF appeared meanwhile
         return FinaliseOutcome(item.source, item.out, FAILED, str(exc))
     except OSError as exc:
         return FinaliseOutcome(item.source, item.out, FAILED,
