@@ -109,27 +109,33 @@ def collect_paths(paths: Iterable[Path]) -> list[Path]:
 
 
 def _check(args: tuple[Path, CheckOptions]) -> FormResult:
-    return check_file(*args)
+    path, options = args
+    result = check_file(path, options)
+    if not options.keep_answers:  # a batch's report needs the findings, not every answer
+        result.instance = None
+    return result
 
 
 def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, jobs: int = 1,
              progress: Callable[[int], None] | None = None,
              on_total: Callable[[int], None] | None = None,
-             on_result: Callable[[FormResult], None] | None = None) -> Report:
+             on_result: Callable[[FormResult], None] | None = None,
+             keep_answers: bool | None = None) -> Report:
     """Check returned forms (files and folders); one result per file, sorted by path.
 
-    `on_result` sees each result as it comes (with its answers, even when the batch does not
-    keep them), e.g. to record it in the register.
+    The results keep each form's answers (`instance`) as `keep_answers` (else the options) say,
+    so that a batch's memory need not grow with the forms' contents. `on_result` sees each
+    result as it comes, answers included, e.g. to record it in the register.
     """
-    from pepforms.fanout import fan_out
+    from pepforms.fanout import fan_out_iter
 
     files = collect_paths(paths)
     if on_total:
         on_total(len(files))
-    keep = options.keep_answers
-    run_options = replace(options, keep_answers=True) if on_result else options
+    keep = options.keep_answers if keep_answers is None else keep_answers
+    run_options = replace(options, keep_answers=keep or on_result is not None)
     results: list[FormResult] = []
-    for result in fan_out(_check, [(f, run_options) for f in files], jobs, progress):
+    for result in fan_out_iter(_check, [(f, run_options) for f in files], jobs, progress):
         if on_result:
             on_result(result)
         if not keep:

@@ -374,25 +374,51 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, column_map: Path
 
 # ------------------------------------------------------------------------------------------
 @main.command()
-@click.argument("form", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
-              help="the PDF to write")
+              help="the PDF to write (for one form), or a folder to write the PDFs into")
 @click.option("--password-file", type=click.Path(path_type=Path),
               help="encrypt the PDF (AES-256) with the password in this file's first line")
 @click.option("--allow-findings", is_flag=True,
               help="finalise a form with errors anyway; the PDF then says it is not finalised")
-@click.option("--force", is_flag=True, help="replace OUT if it exists")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="processes to use for many forms")
+@click.option("--force", is_flag=True, help="replace PDFs that exist")
 @register_option
 @no_register_option
-def finalise(form: Path, out: Path, password_file: Path | None, allow_findings: bool,
-             force: bool, register_url: str | None, no_register: bool) -> None:
-    """Render a checked form as the finalised PDF record (exit 1 if it has errors).
+def finalise(paths: tuple[Path, ...], out: Path, password_file: Path | None,
+             allow_findings: bool, jobs: int, force: bool, register_url: str | None,
+             no_register: bool) -> None:
+    """Render checked forms as finalised PDF records (exit 1 if any has errors).
+
+    One form and `-o NAME.pdf` writes that PDF. Files and folders with `--out FOLDER` write a
+    PDF for each form, keeping the sub-folders; a form that cannot be finalised is reported and
+    the others are still done. Each finalised form is recorded in the term register.
 
     \b
-    Example:
+    Examples:
       pepforms finalise Sample-Ava-C10001-spring-2027.docx -o Sample-Ava-spring-2027.pdf \\
           --password-file secret.txt
+      pepforms finalise returned/ --out finalised/ --jobs 2
     """
+    single = len(paths) == 1 and not paths[0].is_dir() and out.suffix.lower() == ".pdf" \
+        and not out.is_dir()
+    with _register(register_url, no_register) as reg:
+        if single:
+            _finalise_one(paths[0], out, password_file, allow_findings, force, reg)
+        else:
+            _finalise_many(paths, out, password_file, allow_findings, jobs, force, reg)
+
+
+def _recorded(reg: Register | None, form_id: str, pdf: Path) -> None:
+    from pepforms.recording import record_finalised
+
+    if reg is not None and form_id and record_finalised(reg, form_id, pdf.read_bytes()):
+        click.echo(f"Recorded {form_id} as finalised in the term register.")
+
+
+def _finalise_one(form: Path, out: Path, password_file: Path | None, allow_findings: bool,
+                  force: bool, reg: Register | None) -> None:
     from pepforms.finalising import HasErrors
     from pepforms.finalising import finalise as run
     from pepforms.report.model import Report
@@ -407,12 +433,45 @@ def finalise(form: Path, out: Path, password_file: Path | None, allow_findings: 
         sys.exit(EXIT_FINDINGS)
     protected = " (encrypted)" if password_file else ""
     click.echo(f"wrote {out}{protected}: {done.status}")
-    if done.status == "Finalised" and done.result.form_id:
-        from pepforms.recording import record_finalised
+    if done.status == "Finalised":
+        _recorded(reg, done.result.form_id, out)
 
-        with _register(register_url, no_register) as reg:
-            if reg is not None and record_finalised(reg, done.result.form_id, out.read_bytes()):
-                click.echo(f"Recorded {done.result.form_id} as finalised in the term register.")
+
+def _finalise_many(paths: tuple[Path, ...], out_dir: Path, password_file: Path | None,
+                   allow_findings: bool, jobs: int, force: bool, reg: Register | None) -> None:
+    from pepforms.finalising import FAILED, REFUSED, WRITTEN, finalise_many
+
+    if out_dir.exists() and not out_dir.is_dir():
+        _fail(f"{out_dir} is a file: give a folder to write the PDFs into (or one form and "
+              "-o NAME.pdf).")
+    with progress_bar("form") as bar:
+        outcomes = finalise_many(paths, out_dir, jobs=jobs, force=force,
+                                 allow_findings=allow_findings, password_file=password_file,
+                                 progress=bar.update, on_total=bar.set_total)
+    if not outcomes:
+        _fail("no forms found in " + ", ".join(str(p) for p in paths) + ".")
+    protected = " (encrypted)" if password_file else ""
+    for o in outcomes:
+        if o.ok:
+            click.echo(f"{o.source}: wrote {o.out}{protected}: {o.message}")
+            if o.status == WRITTEN and o.result is not None:
+                _recorded(reg, o.result.form_id, o.out)
+        elif o.status == REFUSED and o.result is not None:
+            from pepforms.report.render import form_lines
+
+            for line in form_lines(o.result, verbose=False):
+                click.echo(line)
+            click.echo(f"{o.source}: has errors, so it was not finalised.")
+        else:
+            click.echo(f"{o.source}: not finalised: {o.message}")
+    refused = sum(1 for o in outcomes if o.status == REFUSED)
+    failed = sum(1 for o in outcomes if o.status == FAILED)
+    click.echo(f"{len(outcomes)} form(s): {len(outcomes) - refused - failed} PDF(s) written, "
+               f"{refused} with errors not finalised, {failed} could not be finalised.")
+    if refused:
+        click.echo("Fix the errors, or use --allow-findings to make PDFs marked 'Not finalised: "
+                   "has errors'.", err=True)
+    sys.exit(EXIT_FINDINGS if refused or failed else EXIT_OK)
 
 
 # ------------------------------------------------------------------------------------------

@@ -1,4 +1,10 @@
-"""One way to spread a batch over processes (generate, validate, finalise), results in order.
+"""One way to spread a batch over processes: in order, with progress, and in-process for one job.
+
+generate, validate and finalise all do the same thing per item and need their results in the
+order of their items. With `jobs > 1` the items go to a process pool; `fn` and the items must then
+be picklable (a module-level function and plain data). Where processes fork (Linux), workers
+inherit what the parent has already loaded — schemas, prepared templates — so a caller that
+warms its caches before fanning out pays for them once.
 
 Workers end with the parent: on Linux each asks the kernel for SIGTERM when its parent dies (even
 by `kill -9`), and Ctrl-C or SIGTERM in the parent shuts the pool down, so no orphan goes on
@@ -16,6 +22,15 @@ from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def chunks(items: Sequence[T], jobs: int, most: int = 32) -> list[list[T]]:
+    """`items` in consecutive runs: at most `most` long, and enough of them that `jobs`
+    processes each get several (so that one slow run does not leave the others idle)."""
+    if not items:
+        return []
+    per = most if jobs <= 1 else max(1, min(most, -(-len(items) // (jobs * 4))))
+    return [list(items[i:i + per]) for i in range(0, len(items), per)]
 
 
 def _die_with_parent() -> None:
@@ -36,24 +51,39 @@ def _die_with_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def fan_out(fn: Callable[[T], R], items: Sequence[T], jobs: int = 1,
-            progress: Callable[[int], None] | None = None, chunksize: int = 2) -> Iterator[R]:
-    """`fn(item)` for every item, in order: in this process, or in `jobs` worker processes."""
+def _results(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[R]:
     if jobs <= 1 or len(items) <= 1:
         for item in items:
             yield fn(item)
-            if progress:
-                progress(1)
         return
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(items)), initializer=_die_with_parent)
     try:
-        for result in pool.map(fn, items, chunksize=chunksize):
-            yield result
-            if progress:
-                progress(1)
+        yield from pool.map(fn, items)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         for process in list(getattr(pool, "_processes", {}).values()):
             process.terminate()
         raise
     pool.shutdown(wait=True)
+
+
+def fan_out_iter(fn: Callable[[T], R], items: Sequence[T], jobs: int = 1,
+                 progress: Callable[[int], None] | None = None,
+                 size: Callable[[T], int] | None = None) -> Iterator[R]:
+    """`fn(item)` for every item, in order, as each is done (so a batch can stream)."""
+    for item, result in zip(items, _results(fn, items, jobs), strict=True):
+        yield result
+        if progress is not None:
+            progress(size(item) if size is not None else 1)
+
+
+def fan_out(fn: Callable[[T], R], items: Sequence[T], jobs: int = 1,
+            progress: Callable[[int], None] | None = None,
+            size: Callable[[T], int] | None = None) -> list[R]:
+    """`[fn(item) for item in items]`, over `jobs` processes when there is more than one.
+
+    `progress(n)` is called as each item is done, with `size(item)` (1 when not given): a caller
+    that hands over runs of forms counts forms, not runs. An exception in `fn` stops the batch and
+    is raised here, as it would be in a loop: callers turn per-item problems into outcomes first.
+    """
+    return list(fan_out_iter(fn, items, jobs, progress, size))

@@ -1,4 +1,10 @@
-"""Writing outputs safely: atomically (never a half-written file), and never over a file without force."""
+"""Writing outputs safely: atomically (never a half-written file), and never over a file without force.
+
+`atomic_write` makes one file durable before it takes its name. A batch writes many files with
+`StagedWrites`: the same guarantee, but the fsyncs are made together (the first flushes what the
+others wrote), which costs a batch of forms about what one file's fsync costs instead of ~3 ms
+each.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import re
 import tempfile
 import unicodedata
 from pathlib import Path
+from types import TracebackType
 
 from pepforms.errors import OutputExistsError, PepformsError
 
@@ -111,3 +118,59 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         pass
     atomic_write(path, data, force=True)
     return True
+
+
+class StagedWrites:
+    """Files written to temporaries, then all made durable and renamed into place on `commit`.
+
+    Use as a context manager: it commits when the block ends normally and removes every
+    temporary when it does not, so an interrupted batch leaves no half-written file under a real
+    name. As with `atomic_write`, an existing file is refused without `force`.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[str, Path]] = []
+
+    def write(self, path: Path, data: bytes, *, force: bool = False) -> None:
+        if path.exists() and not force:
+            raise OutputExistsError(f"{path} already exists; use --force to replace it.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+        self._staged.append((tmp, path))
+        if hasattr(os, "fchmod"):  # like any other new file: the user's umask, not 0600
+            os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+
+    def commit(self) -> None:
+        for tmp, _ in self._staged:
+            fd = os.open(tmp, os.O_RDWR)  # Windows can only flush a handle open for writing
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for tmp, path in self._staged:
+            os.replace(tmp, path)
+        self._staged = []
+
+    def discard(self) -> None:
+        for tmp, _ in self._staged:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+        self._staged = []
+
+    def __enter__(self) -> StagedWrites:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if kind is None:
+            try:
+                self.commit()
+            except BaseException:
+                self.discard()
+                raise
+        else:
+            self.discard()

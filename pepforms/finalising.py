@@ -1,15 +1,21 @@
-"""The finalised record: a checked form rendered to PDF with reportlab (no office suite needed)."""
+"""The finalised record: a checked form rendered to PDF with reportlab (no office suite needed).
+
+`finalise` does one form; `finalise_many` does files and folders in one call (start-up, fonts and
+schemas paid once), over processes with `jobs`, one outcome per file: a bad file never stops the
+batch.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pepforms.calendar import Term
-from pepforms.checking import CheckOptions, FormResult, check_file
-from pepforms.errors import PepformsError
+from pepforms.checking import CheckOptions, FormResult, check_file, collect_paths
+from pepforms.errors import OutputExistsError, PepformsError
+from pepforms.fanout import fan_out
 from pepforms.fileio import atomic_write
 from pepforms.findings import ERROR, Finding
 from pepforms.pdf.protect import encrypt, read_password_file
@@ -68,8 +74,17 @@ def finalise_form(path: Path, *, allow_findings: bool = False,
     """Check a returned form and render its record; refuse a form with errors unless allowed."""
     result = check_file(path, options or CheckOptions())
     if result.status == "unreadable" or result.instance is None:
-        message = result.findings[0].message if result.findings else "it could not be read"
-        raise PepformsError(f"{path} could not be finalised: {message}")
+        raise PepformsError(f"{path} could not be finalised: {_why_unreadable(result)}")
+    return _finalised(result, allow_findings)
+
+
+def _why_unreadable(result: FormResult) -> str:
+    return result.findings[0].message if result.findings else "it could not be read"
+
+
+def _finalised(result: FormResult, allow_findings: bool) -> Finalised:
+    """The record of a checked, readable form; refused (HasErrors) if it has errors."""
+    assert result.instance is not None
     if result.status == "fail" and not allow_findings:
         raise HasErrors(result)
     pdf, status = record_pdf(result.authority, result.phase, result.instance, result.term,
@@ -86,3 +101,119 @@ def finalise(path: Path, out: Path, *, password_file: Path | None = None,
     data = encrypt(done.pdf, password) if password else done.pdf
     atomic_write(out, data, force=force)
     return done
+
+
+# --------------------------------------------------------------------------------------------
+# Many forms
+
+
+WRITTEN = "finalised"  # the PDF was written and says "Finalised"
+WRITTEN_WITH_ERRORS = "written with errors"  # --allow-findings: it says "Not finalised: has errors"
+REFUSED = "has errors"  # not written: the form has errors
+FAILED = "failed"  # not written: the file could not be read or the PDF could not be written
+
+
+@dataclass(frozen=True)
+class FinaliseOutcome:
+    """What became of one file: `status` is one of WRITTEN, WRITTEN_WITH_ERRORS, REFUSED, FAILED."""
+
+    source: Path
+    out: Path  # where its PDF goes (written only for WRITTEN and WRITTEN_WITH_ERRORS)
+    status: str
+    message: str  # plain words for the person running the batch
+    result: FormResult | None = None  # the check (findings), without the form's answers
+
+    @property
+    def ok(self) -> bool:
+        return self.status == WRITTEN or self.status == WRITTEN_WITH_ERRORS
+
+
+@dataclass(frozen=True)
+class _Item:
+    source: Path
+    out: Path
+    password: str | None
+    allow_findings: bool
+    force: bool
+    options: CheckOptions
+
+
+def targets(paths: Iterable[Path], out_dir: Path) -> list[tuple[Path, Path]]:
+    """(form, PDF) pairs: a file given goes to `out_dir/<name>.pdf`; the forms in a folder keep
+    their sub-folders under `out_dir`."""
+    pairs = []
+    for path in paths:
+        if path.is_dir():
+            pairs += [(f, out_dir / f.relative_to(path).with_suffix(".pdf"))
+                      for f in collect_paths([path])]
+        else:
+            pairs.append((path, out_dir / Path(path.name).with_suffix(".pdf")))
+    return pairs
+
+
+def _check_targets(pairs: list[tuple[Path, Path]], force: bool) -> None:
+    """Refuse, before anything is written, a batch that would overwrite an input, write two forms
+    to one PDF, or replace a PDF without `force`."""
+    inputs = {source.resolve() for source, _ in pairs}
+    seen: dict[Path, Path] = {}
+    for source, out in pairs:
+        if out.resolve() in inputs:
+            raise PepformsError(f"The PDF for {source} would replace the returned form {out}: "
+                                "choose another --out folder.")
+        if out in seen:
+            raise PepformsError(f"{seen[out]} and {source} would both be finalised as {out}: "
+                                "finalise them into different folders.")
+        seen[out] = source
+    existing = [out for _, out in pairs if out.exists()]
+    if existing and not force:
+        raise OutputExistsError(f"{len(existing)} PDF(s) already exist (for example "
+                                f"{existing[0]}). Nothing was written. Use a new folder, or "
+                                "--force to replace them.")
+
+
+def _finalise_item(item: _Item) -> FinaliseOutcome:
+    """One file's outcome; never raises for a problem with the file."""
+    try:
+        checked = check_file(item.source, item.options)
+        if checked.status == "unreadable" or checked.instance is None:
+            return FinaliseOutcome(item.source, item.out, FAILED, _why_unreadable(checked),
+                                   checked)
+        done = _finalised(checked, item.allow_findings)
+        data = encrypt(done.pdf, item.password) if item.password else done.pdf
+        atomic_write(item.out, data, force=item.force)
+    except HasErrors as exc:
+        return FinaliseOutcome(item.source, item.out, REFUSED,
+                               f"{exc.result.errors} error(s): not finalised",
+                               replace(exc.result, instance=None))
+    except PepformsError as exc:  # the PDF appeared meanwhile
+        return FinaliseOutcome(item.source, item.out, FAILED, str(exc))
+    except OSError as exc:
+        return FinaliseOutcome(item.source, item.out, FAILED,
+                               f"{item.out} could not be written ({exc.strerror or exc}).")
+    except Exception as exc:  # a fault in pepforms must not stop the batch
+        return FinaliseOutcome(item.source, item.out, FAILED,
+                               f"pepforms could not finish finalising it ({type(exc).__name__}); "
+                               "please report this, the other files were finalised")
+    status = WRITTEN if done.status == FINALISED else WRITTEN_WITH_ERRORS
+    return FinaliseOutcome(item.source, item.out, status, done.status,
+                           replace(done.result, instance=None))
+
+
+def finalise_many(paths: Iterable[Path], out_dir: Path, *, jobs: int = 1, force: bool = False,
+                  allow_findings: bool = False, password_file: Path | None = None,
+                  options: CheckOptions | None = None,
+                  progress: Callable[[int], None] | None = None,
+                  on_total: Callable[[int], None] | None = None) -> list[FinaliseOutcome]:
+    """The finalised record of every form in `paths` (files and folders), written under `out_dir`.
+
+    One outcome per file, in the order found. Raises PepformsError only when the batch cannot
+    start: an unreadable password file, or outputs that would clash or exist without `force`.
+    """
+    password = read_password_file(password_file) if password_file else None
+    pairs = targets(paths, out_dir)
+    _check_targets(pairs, force)
+    if on_total:
+        on_total(len(pairs))
+    items = [_Item(source, out, password, allow_findings, force, options or CheckOptions())
+             for source, out in pairs]
+    return fan_out(_finalise_item, items, jobs, progress)

@@ -1,8 +1,9 @@
 """The termly pack: one pre-filled form per child on the roster, grouped by school, with a manifest.
 
-Templates are prepared once per batch (per process with `jobs > 1`); each child then costs a Jinja
-render and a zip write. Nothing is overwritten without `force`, and every file is written
-atomically, so an interrupted run leaves no half-written form.
+Templates are prepared once per batch, before any worker starts (forked workers inherit them);
+each child then costs a Jinja render and a zip write. Children go to the workers in runs, and each
+run's files are made durable together. Nothing is overwritten without `force`, and every file is
+written atomically, so an interrupted run leaves no half-written form.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from pepforms.calendar import Term, phase_for
 from pepforms.errors import OutputExistsError, TemplateError
-from pepforms.fanout import fan_out
-from pepforms.fileio import NAME_BYTES, atomic_write, inside, remove_leftovers, safe_name, write_if_changed
+from pepforms.fanout import chunks, fan_out
+from pepforms.fileio import NAME_BYTES, StagedWrites, inside, remove_leftovers, safe_name
 from pepforms.finalising import record_for_instance, record_pdf
 from pepforms.findings import Finding
 from pepforms.forms import form_content, form_id, locked_values, template_path
@@ -204,13 +205,13 @@ def _same_as_there(target: Path, blob: bytes) -> bool:
         return False
 
 
-def _render_one(job: _Job) -> list[GeneratedForm]:
+def _render_one(job: _Job, staged: StagedWrites) -> list[GeneratedForm]:
     rendered = _render_files(job)
     out = []
     for relative, blob, kind in rendered.files:
         target = inside(job.out, relative)
         if not _same_as_there(target, blob):  # a re-run keeps what is already right
-            atomic_write(target, blob, force=job.force)
+            staged.write(target, blob, force=job.force)
         out.append(GeneratedForm(
             child_id=job.child.child_id,
             school=job.child.school_name or "No setting",
@@ -223,6 +224,15 @@ def _render_one(job: _Job) -> list[GeneratedForm]:
             prefill_digest=rendered.prefill_digest,
         ))
     return out
+
+
+def _render_run(run: list[_Job]) -> list[GeneratedForm]:
+    """A run of children's forms, made durable together."""
+    forms: list[GeneratedForm] = []
+    with StagedWrites() as staged:
+        for job in run:
+            forms.extend(_render_one(job, staged))
+    return forms
 
 
 def _manifest_csv(forms: Iterable[GeneratedForm]) -> bytes:
@@ -284,17 +294,19 @@ def generate(
     _check_outputs(jobs_list, force)
     if on_total:
         on_total(len(jobs_list))
-    forms: list[GeneratedForm] = []
-    for done in fan_out(_render_one, jobs_list, jobs, progress, chunksize=4):
-        forms.extend(done)
+    for phase in phases:  # prepared here, so that forked workers inherit them
+        prepared_template(template_path(authority, phase))
+    runs = chunks(jobs_list, jobs)
+    forms = [f for done in fan_out(_render_run, runs, jobs, progress, size=len) for f in done]
     manifest = out_dir / MANIFEST
-    write_if_changed(manifest, _manifest_csv(forms))
-    if roster.problems:
-        write_if_changed(out_dir / ROSTER_PROBLEMS, _problems_csv(roster.problems))
     leftovers = last_term.leftovers(roster.children) if last_term else []
-    if last_term is not None:
-        write_if_changed(out_dir / PREVIOUS_NOT_USED, _leftovers_csv(leftovers))
-        _school_summaries(out_dir, the_term, roster.children, forms)
+    with StagedWrites() as staged:  # durable together; the manifest takes its name last
+        if roster.problems:
+            _write_if_changed(staged, out_dir / ROSTER_PROBLEMS, _problems_csv(roster.problems))
+        if last_term is not None:
+            _write_if_changed(staged, out_dir / PREVIOUS_NOT_USED, _leftovers_csv(leftovers))
+            _school_summaries(staged, out_dir, the_term, roster.children, forms)
+        _write_if_changed(staged, manifest, _manifest_csv(forms))
     result = GenerateResult(out_dir=out_dir, forms=forms, roster=roster, manifest=manifest,
                             previous_not_used=leftovers)
     if register is not None:
@@ -308,29 +320,41 @@ def _leftovers_csv(rows: list[tuple[str, str]]) -> bytes:
     return csv_bytes(["file", "why it was not used"], rows)
 
 
-def _school_summaries(out_dir: Path, term: Term, children: list[Child],
+def _write_if_changed(staged: StagedWrites, path: Path, data: bytes) -> None:
+    """Staged unless the file already holds exactly this (a re-run leaves it untouched)."""
+    if not _same_as_there(path, data):
+        staged.write(path, data, force=True)
+
+
+def _school_summaries(staged: StagedWrites, out_dir: Path, term: Term, children: list[Child],
                       forms: list[GeneratedForm]) -> None:
     """A summary per school folder: the children and files, for the covering email."""
     by_school: dict[str, list[Child]] = {}
     for child in children:
         by_school.setdefault(school_folder(child), []).append(child)
+    files: dict[str, list[GeneratedForm]] = {}  # by child: one pass, not one per child
+    for f in forms:
+        files.setdefault(f.child_id, []).append(f)
     for folder, kids in sorted(by_school.items()):
-        lines = [f"Personal Education Plans for {term.label}",
-                 f"{kids[0].school_name or 'Children with no setting (for the health visitor)'}",
-                 "", f"{len(kids)} child(ren). For each child, this folder holds the blank PEP "
-                     "form for this term and, where there was one, last term's finalised PEP "
-                     "as a PDF.", ""]
-        for child in sorted(kids, key=lambda c: (c.last_name, c.first_name)):
-            lines.append(f"{child.first_name} {child.last_name} ({child.child_id})")
-            for f in forms:
-                if f.child_id == child.child_id:
-                    lines.append(f"    {f.kind}: {Path(f.file).name}")
-            if not any(f.child_id == child.child_id and f.kind.startswith("last term")
-                       for f in forms):
-                lines.append("    no PEP from last term (new to the Virtual School or to care)")
-        lines += ["", "Please return the completed form by secure email within the time the "
-                      "Virtual School asks.", ""]
-        write_if_changed(out_dir / folder / SCHOOL_SUMMARY, "\r\n".join(lines).encode("utf-8"))
+        _write_if_changed(staged, out_dir / folder / SCHOOL_SUMMARY, _summary(term, kids, files))
+
+
+def _summary(term: Term, kids: list[Child], files: Mapping[str, list[GeneratedForm]]) -> bytes:
+    """One school's summary: each child, and the files in its folder."""
+    lines = [f"Personal Education Plans for {term.label}",
+             f"{kids[0].school_name or 'Children with no setting (for the health visitor)'}",
+             "", f"{len(kids)} child(ren). For each child, this folder holds the blank PEP "
+                 "form for this term and, where there was one, last term's finalised PEP "
+                 "as a PDF.", ""]
+    for child in sorted(kids, key=lambda c: (c.last_name, c.first_name)):
+        lines.append(f"{child.first_name} {child.last_name} ({child.child_id})")
+        mine = files.get(child.child_id, [])
+        lines.extend(f"    {f.kind}: {Path(f.file).name}" for f in mine)
+        if not any(f.kind.startswith("last term") for f in mine):
+            lines.append("    no PEP from last term (new to the Virtual School or to care)")
+    lines += ["", "Please return the completed form by secure email within the time the "
+                  "Virtual School asks.", ""]
+    return "\r\n".join(lines).encode("utf-8")
 
 
 def _check_job(roster: Path, out_dir: Path, previous: Path | None,

@@ -135,3 +135,25 @@ def test_good_form_with_controls_unwrapped_is_read_by_labels(case, tmp_path: Pat
 def test_good_return_reads_back_as_its_case_instance(tmp_path: Path) -> None:
     case = next(c for c in GOOD if c.id == "cheshire-west/y1-11/good")
     assert _as_read(case) == {**case.instance, **{"previous_targets": case.instance["previous_targets"]}}
+
+
+@pytest.mark.libreoffice
+def test_a_form_with_carried_line_breaks_opens_in_libreoffice(libreoffice: str, children,  # type: ignore[no-untyped-def]
+                                                              tmp_path: Path) -> None:
+    """A form written from pre-compressed template parts, with a value docxtpl's line-break pass
+    had to rewrite, opens in LibreOffice and shows the lines apart."""
+    from pepforms.forms import Carried, form_content, template_path
+    from pepforms.schema import form_model
+    from pepforms.word.render import PreparedTemplate, context_for
+
+    model = form_model("cheshire-west", "y1-11")
+    child = next(c for c in children if c.phase == "y1-11")
+    carried = Carried(values={"/strengths_needs/aspirations": "Become a vet\nKeep swimming"},
+                      tables={})
+    content = form_content(model, child, TERM, carried)
+    path = tmp_path / "carried.docx"
+    path.write_bytes(PreparedTemplate(template_path("cheshire-west", "y1-11")).render(
+        context_for(model, content), content.properties))
+    convert(libreoffice, [path], "pdf", tmp_path)
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "carried.pdf").pages)
+    assert re.search(r"Become a vet\s*\n\s*Keep swimming", text), text[-2000:]

@@ -27,6 +27,7 @@ from pepforms.calendar import working_days_after
 from pepforms.errors import SchemaError
 from pepforms.findings import CATALOGUE, ERROR, Finding, make, sort_findings
 from pepforms.schema import FormModel, registry
+from pepforms.validate.inline import Recursive, inline
 
 # Keywords whose errors a schema may name (x-code), word (x-message) or soften (x-severity).
 # Type, format, enum, range and length errors always take their generic codes.
@@ -117,7 +118,11 @@ PepValidator = validators.extend(
 
 @cache
 def validator_for(schema_id: str) -> Any:
-    schema = registry().contents(schema_id)
+    """One validator per form schema, built once, with its `$ref`s resolved once (see inline)."""
+    try:
+        schema = inline(schema_id, registry())
+    except Recursive:  # cannot be inlined: jsonschema resolves its references as it goes
+        schema = registry().contents(schema_id)
     return PepValidator(schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 

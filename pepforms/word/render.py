@@ -2,8 +2,10 @@
 
 docxtpl re-opens the template, re-runs its regex preprocessing and recompiles the Jinja template on
 every render. A `PreparedTemplate` runs docxtpl's own preprocessing (`patch_xml`) once, compiles
-the body and header/footer parts once, and per form only renders, applies docxtpl's own
-post-processing (`resolve_listing`) and writes the zip, copying untouched parts as they are.
+the body and header/footer parts once, and deflates the parts no form changes once. Per form it
+only renders, applies docxtpl's own post-processing (`resolve_listing`, and only when a value
+holds a tab or a line break: otherwise that pass changes nothing) and writes the zip, copying the
+untouched parts' compressed bytes as they are.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from docx.oxml import parse_xml
 from docxtpl import DocxTemplate
@@ -26,11 +28,15 @@ from pepforms.values import clean_text
 from pepforms.word.controls import PLACEHOLDER_STYLE, VALUE_STYLE, display_text
 from pepforms.word.identity import custom_properties_xml
 from pepforms.word.ooxml import CHECKED_GLYPH, UNCHECKED_GLYPH
+from pepforms.word.ziparchive import ONCE, Member, build_zip, deflate
 
 _XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
 _BODY = re.compile(r"<w:body\b[^>]*>.*</w:body>", re.DOTALL)
 _SDT_ID = re.compile(r'<w:id w:val="-?\d+"/>')
 _PART = re.compile(r"^word/(header|footer)\d*\.xml$")
+_NEWLINE_P = re.compile(r"\n<w:p([ >])")
+# What docxtpl's resolve_listing turns into Word markup; text without any of them it leaves alone.
+_LISTING = ("\n", "\t", "\a", "\f")
 CUSTOM_PART = "docProps/custom.xml"
 
 
@@ -42,24 +48,39 @@ def jinja_environment() -> Environment:
 # The render context
 
 
-def slot(f: Field, value: Any, locked: bool = False) -> dict[str, str]:
-    """What one control shows: its text, placeholder state, style and lock."""
+class Slot(NamedTuple):
+    """What one control shows: its text, placeholder state, style and lock.
+
+    The template reads these as attributes (`{{ p['/child/first_name'].text }}`). An object, not
+    a dict: Jinja tries an attribute first, and a dict's missing attribute costs an exception per
+    lookup — hundreds per form.
+    """
+
+    text: str
+    ph: str
+    style: str
+    lock: str
+    iso: str
+    checked: str
+
+
+def slot(f: Field, value: Any, locked: bool = False) -> Slot:
+    """What one control shows for `value`."""
     empty = value is None or value == ""
     if f.kind == "checkbox":
-        return {"text": CHECKED_GLYPH if value else UNCHECKED_GLYPH,
-                "checked": "1" if value else "0", "ph": "0", "style": VALUE_STYLE,
-                "lock": "sdtLocked", "iso": ""}
+        return Slot(text=CHECKED_GLYPH if value else UNCHECKED_GLYPH, ph="0", style=VALUE_STYLE,
+                    lock="sdtLocked", iso="", checked="1" if value else "0")
     if empty:
-        return {"text": f.placeholder, "ph": "1", "style": PLACEHOLDER_STYLE, "lock": "sdtLocked",
-                "iso": "", "checked": "0"}
-    return {
-        "text": clean_text(display_text(f, value)),
-        "ph": "0",
-        "style": VALUE_STYLE,
-        "lock": "sdtContentLocked" if locked else "sdtLocked",
-        "iso": f"{value}T00:00:00Z" if f.kind == "date" else "",
-        "checked": "0",
-    }
+        return Slot(text=f.placeholder, ph="1", style=PLACEHOLDER_STYLE, lock="sdtLocked", iso="",
+                    checked="0")
+    return Slot(
+        text=clean_text(display_text(f, value)),
+        ph="0",
+        style=VALUE_STYLE,
+        lock="sdtContentLocked" if locked else "sdtLocked",
+        iso=f"{value}T00:00:00Z" if f.kind == "date" else "",
+        checked="0",
+    )
 
 
 @dataclass(frozen=True)
@@ -105,10 +126,17 @@ def context_for(model: FormModel, content: FormContent) -> dict[str, Any]:
 
 
 def _finish(xml: str, template: DocxTemplate) -> str:
-    """docxtpl's own post-render steps (render_xml_part), kept identical."""
-    xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+    """docxtpl's own post-render steps (render_xml_part), with the same result.
+
+    docxtpl puts a line break before every paragraph so that Jinja's errors name a line, and takes
+    them out after rendering; the prepared template never puts them in. Its resolve_listing pass
+    (a regex over every paragraph, run and text) only rewrites tabs, line breaks, bells and form
+    feeds inside text, so it runs only when the rendered part holds one of them.
+    """
     xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-    return template.resolve_listing(xml)
+    if not any(ch in xml for ch in _LISTING):  # `in` is a fast scan; a regex class is not
+        return xml
+    return template.resolve_listing(_NEWLINE_P.sub(r"<w:p\1", xml))
 
 
 def _renumber_ids(xml: str) -> str:
@@ -128,27 +156,32 @@ class PreparedTemplate:
             raise TemplateError(f"The template {path} cannot be read: {exc.strerror}.") from exc
         self._env = env or jinja_environment()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            self._members = [(info, zf.read(info)) for info in zf.infolist()]
-        names = {info.filename for info, _ in self._members}
-        if CUSTOM_PART not in names:
+            members = [(info, zf.read(info)) for info in zf.infolist()]
+        blobs = {info.filename: blob for info, blob in members}
+        if CUSTOM_PART not in blobs:
             raise TemplateError(f"{path} has no custom properties part: rebuild the template.")
         template = DocxTemplate(io.BytesIO(data))
         template.init_docx()
         self._docxtpl = template
-        body = template.patch_xml(template.get_xml())
-        self._body = self._compile(re.sub(r"<w:p([ >])", r"\n<w:p\1", body))
-        document = dict((i.filename, b) for i, b in self._members)["word/document.xml"]
-        text = document.decode("utf-8")
+        self._body = self._compile(template.patch_xml(template.get_xml()))
+        text = blobs["word/document.xml"].decode("utf-8")
         match = _BODY.search(text)
         if match is None:
             raise TemplateError(f"{path}: word/document.xml has no body.")
         self._head, self._tail = text[: match.start()], text[match.end():]
         self._parts: dict[str, Template] = {}
-        for info, blob in self._members:
-            if _PART.match(info.filename) and (b"{{" in blob or b"{%" in blob):
+        for name, blob in blobs.items():
+            if _PART.match(name) and (b"{{" in blob or b"{%" in blob):
                 xml = template.patch_xml(template.xml_to_string(parse_xml(blob)))
-                self._parts[info.filename] = self._compile(
-                    re.sub(r"<w:p([ >])", r"\n<w:p\1", xml))
+                self._parts[name] = self._compile(xml)
+        rendered = {"word/document.xml", CUSTOM_PART, *self._parts}
+        # The order of the template's parts, each either deflated now (it is the same in every
+        # form) or a name, to be deflated per form.
+        self._layout: list[Member | str] = [
+            info.filename if info.filename in rendered else deflate(info.filename, blob,
+                                                                    info.date_time, ONCE)
+            for info, blob in members]
+        self._dates = {info.filename: info.date_time for info, _ in members}
 
     def _compile(self, source: str) -> Template:
         try:
@@ -178,14 +211,9 @@ class PreparedTemplate:
         parts = self.render_parts(context)
         parts[CUSTOM_PART] = custom_properties_xml(
             {f"pepforms.{k}": v for k, v in properties.items()})
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for info, blob in self._members:
-                new = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-                new.compress_type = zipfile.ZIP_DEFLATED
-                new.external_attr = info.external_attr
-                zf.writestr(new, parts.get(info.filename, blob))
-        return out.getvalue()
+        return build_zip(
+            deflate(item, parts[item], self._dates[item]) if isinstance(item, str) else item
+            for item in self._layout)
 
 
 def render_with_docxtpl(path: Path, context: Mapping[str, Any]) -> bytes:

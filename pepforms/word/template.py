@@ -207,9 +207,26 @@ def build_template(model: FormModel, text: TemplateText) -> bytes:
                                   "pepforms.schema_version": model.version})
     part = Part(PackURI("/docProps/custom.xml"), CUSTOM_PROPS_CONTENT_TYPE, blob, package)
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
+    _drop_unneeded_parts(doc)
     out = io.BytesIO()
     doc.save(out)
     return _reproducible(out.getvalue())
+
+
+# Parts of python-docx's default document that Word does not need and every form would carry:
+# stylesWithEffects.xml (438 KB, only for Word 2010), the thumbnail, and an empty bibliography.
+_UNNEEDED = frozenset({
+    "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects",
+    RT.THUMBNAIL,
+    RT.CUSTOM_XML,
+})
+
+
+def _drop_unneeded_parts(doc) -> None:  # type: ignore[no-untyped-def]
+    # A part nothing relates to is not saved, and its content type goes with it.
+    for rels in (doc.part.rels, doc.part.package.rels):
+        for rid in [rid for rid, rel in rels.items() if rel.reltype in _UNNEEDED]:
+            rels.pop(rid)
 
 
 APP_XML = (
