@@ -60,8 +60,9 @@ def _results(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[R]
     try:
         yield from pool.map(fn, items)
     except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in list(getattr(pool, "_processes", {}).values()):
+        for process in processes:
             process.terminate()
         raise
     pool.shutdown(wait=True)

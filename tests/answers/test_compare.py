@@ -69,6 +69,8 @@ def _readme_commands() -> list[list[str]]:
     import shlex
 
     text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    # The answers commands' own section (the register's `status` examples come after it).
+    text = text[text.index("**`pepforms export`"):text.index("### The term register")]
     text = text.replace("\\\n", " ")
     commands = []
     for line in text.splitlines():
