@@ -18,7 +18,7 @@ from typing import Any
 from pepforms import pointers
 from pepforms.calendar import Term
 from pepforms.errors import SchemaError
-from pepforms.findings import ERROR, Finding, make, sort_findings
+from pepforms.findings import ERROR, Finding, make
 from pepforms.pdf.reader import (
     NOT_A_FORM_MESSAGE,
     PdfProblem,
@@ -31,6 +31,7 @@ from pepforms.roster import Child
 from pepforms.schema import PHASE_TITLES, FormModel, all_forms, form_model, load_authority
 from pepforms.validate.engine import ValidationContext, validate_instance
 from pepforms.validate.quality import QualityGrade, indicative_grade
+from pepforms.validate.verdict import in_form_order
 from pepforms.word.identity import application, last_saved, read_custom_properties, value_digest
 from pepforms.word.package import PackageProblem, WordPackage, open_package
 from pepforms.word.reader import FormRead, document_labels, normalise_label, read_document
@@ -324,6 +325,14 @@ class CheckOptions:
     received: date | None = None  # when the forms came back; else each form's last-saved date
 
 
+def reading_context(read: FormRead | PdfRead, returned: date | None) -> ValidationContext:
+    """What the validator must know of the reading: stand-ins typed where a date, number or
+    choice was wanted, and answers not understood (already findings, so never also "blank")."""
+    return ValidationContext(returned_on=returned, stand_ins=dict(read.stand_ins),
+                             not_understood=frozenset(f.pointer for f in read.findings
+                                                      if f.code == "value-not-understood"))
+
+
 def check_file(path: Path, options: CheckOptions = CheckOptions()) -> FormResult:
     """Read and validate one file. Never raises for a problem with the file."""
     try:
@@ -336,8 +345,8 @@ def check_file(path: Path, options: CheckOptions = CheckOptions()) -> FormResult
         findings += identity_findings(path, outcome.model, outcome.read.instance,
                                       outcome.properties, options.roster, options.term)
         findings += validate_instance(outcome.model, outcome.read.instance,
-                                      ValidationContext(returned_on=returned))
-        result.findings = sort_findings(findings)
+                                      reading_context(outcome.read, returned))
+        result.findings = in_form_order(outcome.model, findings)
         result.status = "fail" if any(f.severity == ERROR for f in findings) else "pass"
         framework = load_authority(outcome.model.authority).qa_framework
         result.quality = indicative_grade(framework, outcome.model.phase, result.findings,

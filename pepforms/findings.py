@@ -170,6 +170,10 @@ CATALOGUE: dict[str, Code] = {
     "score-out-of-range": Code(ERROR, "Score out of range", "“{label}” must be a score from "
                                "{detail}."),
     "action-incomplete": Code(ERROR, "Action incomplete", "{detail}"),
+    # ---- answers that are not answers, and the authorities' own rules (the accuracy issue:
+    # "The verdict a careful coordinator would give")
+    "not-an-answer": Code(ERROR, "Not an answer",
+                          "“{label}” says “{value}”. {detail}"),
 }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import Any
@@ -24,9 +24,11 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 
 from pepforms import pointers
 from pepforms.calendar import working_days_after
+from pepforms.coercion import form_language
 from pepforms.errors import SchemaError
-from pepforms.findings import CATALOGUE, ERROR, Finding, make, sort_findings
+from pepforms.findings import CATALOGUE, ERROR, Finding, make
 from pepforms.schema import FormModel, registry
+from pepforms.validate.verdict import in_form_order, one_per_fault, prepare
 
 # Keywords whose errors a schema may name (x-code), word (x-message) or soften (x-severity).
 # Type, format, enum, range and length errors always take their generic codes.
@@ -60,6 +62,11 @@ class ValidationContext:
     """What the rules need beyond the instance."""
 
     returned_on: date | None = None  # when the form came back (for pepReturnedInTime)
+    # What the reader found that the instance cannot hold: stand-ins typed where a date, number
+    # or choice was wanted (pointer → text), and answers written but not understood (pointers,
+    # each already a finding, so never also "blank").
+    stand_ins: Mapping[str, str] = field(default_factory=dict)
+    not_understood: frozenset[str] = frozenset()
 
 
 _ROOT: contextvars.ContextVar[tuple[Any, ValidationContext]] = contextvars.ContextVar("pep_root")
@@ -227,14 +234,26 @@ def _generic(pointer: str) -> str:
 
 def validate_instance(model: FormModel, instance: Any,
                       context: ValidationContext | None = None) -> list[Finding]:
-    """Every rule of the form's schema applied to an instance, as sorted findings."""
+    """Every rule of the form's schema applied to an instance: one finding per fault, in form
+    order (see `pepforms.validate.verdict`)."""
+    context = context or ValidationContext()
     validator = validator_for(model.schema_id)
-    token = _ROOT.set((instance, context or ValidationContext()))
+    language = form_language(model)
+    prepared = prepare(model, instance, context.stand_ins, language) \
+        if isinstance(instance, Mapping) else None
+    clean = prepared.instance if prepared is not None else instance
+    token = _ROOT.set((clean, context))
     try:
-        errors = list(validator.iter_errors(instance))
+        errors = list(validator.iter_errors(clean))
     finally:
         _ROOT.reset(token)
-    return sort_findings(_most_specific([to_finding(model, e, instance) for e in errors]))
+    pairs = [(to_finding(model, e, clean), str(e.validator)) for e in errors]
+    specific = set(_most_specific([f for f, _ in pairs]))
+    pairs = [(f, k) for f, k in pairs if f in specific]
+    if prepared is None:
+        return in_form_order(model, [f for f, _ in pairs])
+    return in_form_order(model, one_per_fault(model, pairs, prepared, context.not_understood,
+                                              clean, language))
 
 
 def _most_specific(findings: list[Finding]) -> list[Finding]:
