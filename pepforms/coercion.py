@@ -100,19 +100,22 @@ def choice_key(text: str) -> str:
 def choice_value(f: Field, text: str) -> Any:
     """The value of the choice whose display text, value or synonym is `text`.
 
-    Synonyms are the schema's `x-synonyms` ({value: [texts people write]}), for choices typed
-    freely into a row without a drop-down ("SEMH" for "Emotional wellbeing")."""
-    for choice in f.choices:
-        if choice.label == text:
-            return choice.value
-    wanted = choice_key(text)
+    Tried in turn, each only when it names one choice: the exact display text; the display
+    text or value with case and spacing ignored; the same with hyphens and punctuation ignored
+    too; the schema's `x-synonyms` ({value: [texts people write]}, for choices typed freely into
+    a row without a drop-down, e.g. "SEMH" for "Emotional wellbeing")."""
     synonyms = f.schema.get("x-synonyms") or {}
-    for choice in f.choices:
-        if wanted in {choice_key(choice.label), choice_key(str(choice.value))}:
-            return choice.value
-    for choice in f.choices:
-        if any(choice_key(s) == wanted for s in synonyms.get(str(choice.value), ())):
-            return choice.value
+    loose, looser = normalise_label(text), choice_key(text)
+    stages = (
+        lambda c: c.label == text,
+        lambda c: loose in {normalise_label(c.label), normalise_label(str(c.value))},
+        lambda c: looser in {choice_key(c.label), choice_key(str(c.value))},
+        lambda c: any(choice_key(s) == looser for s in synonyms.get(str(c.value), ())),
+    )
+    for matches in stages:
+        found = [c.value for c in f.choices if matches(c)]
+        if len(found) == 1:
+            return found[0]
     options = ", ".join(c.label for c in f.choices)
     raise ValueNotUnderstood(f"it should be one of: {options}")
 
