@@ -216,7 +216,10 @@ def generate(authority: str, term: str, roster_path: Path, column_map: Path | No
 # ------------------------------------------------------------------------------------------
 @main.command()
 @click.argument("form", type=click.Path(path_type=Path))
-def read(form: Path) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="also say, for each answer where a control's parts disagreed, which the "
+                   "reader trusted, and where a stand-in (N/A, TBC) was typed")
+def read(form: Path, verbose: bool) -> None:
     """Print a returned form's answers as JSON. How it was read goes to stderr.
 
     \b
@@ -228,6 +231,12 @@ def read(form: Path) -> None:
     result = outcome.result
     for finding in result.findings:
         click.echo(f"{form}: {finding.severity}: {finding.message}", err=True)
+    if verbose and outcome.read is not None:
+        for pointer, what in getattr(outcome.read, "trusted", {}).items():
+            click.echo(f"{form}: {pointer}: read {what}", err=True)
+        for pointer, text in outcome.read.stand_ins.items():
+            click.echo(f"{form}: {pointer}: “{text}” is not an answer, so it was left empty",
+                       err=True)
     if result.instance is None:
         sys.exit(EXIT_TOOL)
     click.echo(json.dumps(result.instance, indent=2, ensure_ascii=False))

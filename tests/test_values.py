@@ -225,7 +225,8 @@ def test_parse_money(text: str, expected: float) -> None:
 @pytest.mark.parametrize(
     "text",
     ["£1.2345k", "1,20", "12,00,000", "£1,2000", "1.234", "£", "", "300.", "£.50", "$300",
-     "three hundred", "1 200", "£300 per term", "£200-£300", "£200 - £300", "£250 x 4", "300p", "£450 – 10 sessions"],
+     "three hundred", "1 200", "£300 per term", "£200-£300", "£200 - £300", "£250 x 4", "300p",
+     "£450 – 10 sessions"],
 )
 def test_parse_money_refuses_unclear_amounts(text: str) -> None:
     with pytest.raises(ValueNotUnderstood, match="pounds"):

@@ -29,7 +29,7 @@ from pepforms.coercion import (
 )
 from pepforms.findings import Finding
 from pepforms.schema import Field, FormModel, Table
-from pepforms.standins import DEFAULT_LANGUAGE
+from pepforms.standins import DEFAULT_LANGUAGE, is_stand_in
 from pepforms.values import ValueNotUnderstood, format_date, parse_date
 from pepforms.word.controls import KNOWN_PLACEHOLDERS, ControlValue, control_tag, read_control
 from pepforms.word.ooxml import parse_untrusted, qn, text_of
@@ -115,7 +115,9 @@ def coerce(f: Field, raw: ControlValue | str, language: str = DEFAULT_LANGUAGE) 
     if isinstance(raw, ControlValue):
         if f.kind == "checkbox" and raw.checked is not None:
             return raw.checked
-        if f.kind == "date" and raw.full_date:
+        # A picked date (w:fullDate) is that date, unless what shows is a stand-in typed over
+        # it ("TBC"): then the date under it is stale, and what is visible wins.
+        if f.kind == "date" and raw.full_date and not is_stand_in(raw.text, language):
             try:
                 return parse_date(raw.full_date).isoformat()
             except ValueNotUnderstood:
@@ -134,6 +136,8 @@ def trusted(f: Field, raw: ControlValue | str, value: Any) -> str | None:
         return "the box's ticked state, not the ☒/☐ glyph beside it"
     if raw.stale_full_date:
         return "the placeholder shown, not the date (w:fullDate) still stored under it"
+    if f.kind == "date" and raw.full_date and isinstance(value, StandIn):
+        return f"the “{value}” shown, not the date (w:fullDate) still stored under it"
     if f.kind == "date" and raw.full_date and isinstance(value, str):
         shown = _shown_date(raw.text)
         if shown is not None and shown != value:
