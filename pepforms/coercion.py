@@ -20,6 +20,7 @@ from pepforms.values import (
     parse_money,
     parse_number,
     parse_percentage,
+    without_note,
 )
 
 _SPACES = re.compile(r"\s+")
@@ -116,6 +117,9 @@ def choice_value(f: Field, text: str) -> Any:
         found = [c.value for c in f.choices if matches(c)]
         if len(found) == 1:
             return found[0]
+    plain = without_note(text, dashes=False)
+    if plain != " ".join(text.split()):  # "Young person (first 10 minutes)"
+        return choice_value(f, plain)
     options = ", ".join(c.label for c in f.choices)
     raise ValueNotUnderstood(f"it should be one of: {options}")
 

@@ -210,7 +210,9 @@ def test_a_fraction_for_a_percentage_is_that_one_finding(tmp_path: Path) -> None
 @pytest.mark.parametrize(("typed", "expected"), [
     ("£1.2k", 1200.0), ("1.2k", 1200.0), ("£1,200.00", 1200.0), ("£450 (10 sessions)", 450.0)])
 def test_money_shorthand_is_understood(tmp_path: Path, typed: str, expected: float) -> None:
-    result = check(tmp_path, typed={"/pp_plus/requests/0/cost": typed})
+    # The target the request pays for carries the same cost, so the totals agree.
+    result = check(tmp_path, set_={"/targets/0/pp_cost": expected},
+                   typed={"/pp_plus/requests/0/cost": typed})
     assert found(result) == set()
     assert result.instance["pp_plus"]["requests"][0]["cost"] == expected
 
@@ -221,7 +223,8 @@ def test_a_choice_typed_into_a_row_without_a_dropdown_is_matched(tmp_path: Path,
     # The good case's wellbeing target is taken out; the school adds a row with Word's "insert
     # row" (no controls) and types the area freely.
     row = {"/targets/4/area": typed, "/targets/4/target": "I will tell an adult when I am sad.",
-           "/targets/4/who": "Key adult", "/targets/4/by_when": "30/04/2027"}
+           "/targets/4/who": "Key adult", "/targets/4/by_when": "30/04/2027",
+           "/targets/4/measure": "Key adult's weekly log."}
     result = check(tmp_path, set_={"/targets/1/area": "social-skills"}, typed=row)
     assert found(result) == set()
     assert [t["area"] for t in result.instance["targets"]][-1] == "wellbeing"
@@ -233,7 +236,8 @@ def test_a_choice_not_understood_is_not_also_blank(tmp_path: Path) -> None:
     # Typed into a row inserted below the form's last (a row without controls); the empty row
     # above it is not an item, so it is the fourth target.
     row = {"/targets/4/area": "Happiness", "/targets/4/target": "I will smile.",
-           "/targets/4/who": "Key adult", "/targets/4/by_when": "30/04/2027"}
+           "/targets/4/who": "Key adult", "/targets/4/by_when": "30/04/2027",
+           "/targets/4/measure": "Key adult's weekly log."}
     result = check(tmp_path, typed=row)
     assert [(f.pointer, f.code) for f in result.findings] == [
         ("/targets/3/area", "value-not-understood")]

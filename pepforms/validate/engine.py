@@ -27,7 +27,9 @@ from pepforms.calendar import working_days_after
 from pepforms.coercion import form_language
 from pepforms.errors import SchemaError
 from pepforms.findings import CATALOGUE, ERROR, Finding, make
-from pepforms.schema import FormModel, registry
+from pepforms.schema import FormModel, load_authority, registry
+from pepforms.validate.keywords import KEYWORDS, POINTS_AT, SCOPE, RuleScope
+from pepforms.validate.terms import Calendar
 from pepforms.validate.verdict import in_form_order, one_per_fault, prepare
 
 # Keywords whose errors a schema may name (x-code), word (x-message) or soften (x-severity).
@@ -35,7 +37,7 @@ from pepforms.validate.verdict import in_form_order, one_per_fault, prepare
 RULE_KEYWORDS = frozenset({
     "required", "anyOf", "oneOf", "allOf", "not", "const", "contains", "minContains",
     "maxContains", "pattern", "dependentRequired", "minItems", "maxItems",
-    "pepDateAfter", "pepDateNotAfter", "pepReturnedInTime",
+    "pepDateAfter", "pepDateNotAfter", "pepReturnedInTime", *KEYWORDS,
 })
 
 GENERIC_CODES = {
@@ -54,6 +56,10 @@ GENERIC_CODES = {
     "pepDateAfter": "date-too-early",
     "pepDateNotAfter": "date-too-late",
     "pepReturnedInTime": "returned-late",
+    "pepWithin": "not-in-time",
+    "pepByEndOfNextTerm": "next-pep-too-late",
+    "pepFirstHalfOfTerm": "meeting-late-in-term",
+    "pepTotalsAgree": "pp-plus-totals-disagree",
 }
 
 
@@ -118,6 +124,7 @@ PepValidator = validators.extend(
         "pepDateAfter": _pep_date_after,
         "pepDateNotAfter": _pep_date_not_after,
         "pepReturnedInTime": _pep_returned_in_time,
+        **KEYWORDS,
     },
 )
 
@@ -171,6 +178,8 @@ def to_finding(model: FormModel, error: ValidationError, instance: Any) -> Findi
         pointer = f"{pointer}/{schema['x-focus']}"
     if keyword == "pepReturnedInTime":
         pointer = error.validator_value.get("from", "/pep/meeting_date")
+    if keyword in POINTS_AT:
+        pointer = str(error.validator_value.get(POINTS_AT[keyword], pointer))
     code = GENERIC_CODES.get(keyword, "rule-broken")
     if keyword == "format":
         code = {"date": "invalid-date", "email": "invalid-email"}.get(
@@ -206,6 +215,10 @@ def to_finding(model: FormModel, error: ValidationError, instance: Any) -> Findi
         values["unit"] = "working days" if rule_value.get("unit", "working") == "working" \
             else "days"
         values["days"] = error.message.split()[1]
+    elif keyword in KEYWORDS:
+        values.update(getattr(error, "pep_values", {}))
+        if keyword == "pepWithin":
+            values["other"] = _other_label(model, str(error.validator_value["of"]))
     elif keyword not in {"required", "format", "pattern"}:
         values["detail"] = ""
     message = schema.get("x-message") if rule and schema.get("x-message") else None
@@ -232,6 +245,15 @@ def _generic(pointer: str) -> str:
     return "/".join("*" if p.isdigit() else p for p in pointer.split("/"))
 
 
+@cache
+def calendar_for(model: FormModel) -> Calendar:
+    """The term dates of the form's authority (none for a model without an authority folder)."""
+    try:
+        return Calendar(load_authority(model.authority).raw.get("term_dates"))
+    except SchemaError:
+        return Calendar(None)
+
+
 def validate_instance(model: FormModel, instance: Any,
                       context: ValidationContext | None = None) -> list[Finding]:
     """Every rule of the form's schema applied to an instance: one finding per fault, in form
@@ -243,9 +265,11 @@ def validate_instance(model: FormModel, instance: Any,
         if isinstance(instance, Mapping) else None
     clean = prepared.instance if prepared is not None else instance
     token = _ROOT.set((clean, context))
+    scope = SCOPE.set(RuleScope(clean, calendar_for(model), context))
     try:
         errors = list(validator.iter_errors(clean))
     finally:
+        SCOPE.reset(scope)
         _ROOT.reset(token)
     pairs = [(to_finding(model, e, clean), str(e.validator)) for e in errors]
     specific = set(_most_specific([f for f, _ in pairs]))

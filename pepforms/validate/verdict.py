@@ -10,6 +10,7 @@ careful coordinator would give:
 - a field whose answer was written but not understood has that one finding (from the reader),
   not also "blank" or "not costed";
 - a table with too few rows is that finding, not also "no target of this kind" while it is empty;
+- totals that disagree because a row of the table is itself at fault are not a second finding;
 - the same finding (pointer and code) is never reported twice; findings are in form order.
 """
 
@@ -145,6 +146,11 @@ def one_per_fault(model: FormModel, findings: Iterable[tuple[Finding, str]],
     """The schema's findings (each with the keyword that raised it) as one finding per fault."""
     pairs = list(findings)
     too_few = {f.pointer for f, keyword in pairs if keyword == "minItems"}
+    # Totals that disagree because a row of the table is itself at fault say nothing new.
+    faulty = [f.pointer for f, keyword in pairs
+              if keyword != "pepTotalsAgree" and f.severity == ERROR]
+    pairs = [(f, k) for f, k in pairs if k != "pepTotalsAgree"
+             or not any(p == f.pointer or p.startswith(f.pointer + "/") for p in faulty)]
     kept: list[Finding] = []
     replaced: dict[str, Finding] = {}
     for finding, keyword in pairs:
