@@ -132,8 +132,10 @@ def _amounts(root: Any, pattern: str) -> list[float | None]:
     out: list[float | None] = []
     for row in rows:
         value = row.get(key) if isinstance(row, Mapping) else None
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        out.append(float(value) if ok else None)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out.append(float(value))
+        else:
+            out.append(None)
     return out
 
 
