@@ -104,7 +104,10 @@ def authorities(markdown: bool) -> None:
         unit = "working days" if window.get("unit") == "working" else "days"
         click.echo(f"{a.id:<17} {a.name}")
         click.echo(f"{'':<17} forms: {', '.join(PHASE_TITLES[p] for p in a.phases)}")
-        click.echo(f"{'':<17} return within {window.get('days', '?')} {unit} of the meeting")
+        if window.get("days"):
+            click.echo(f"{'':<17} return within {window['days']} {unit} of the meeting")
+        else:
+            click.echo(f"{'':<17} no return window: completed at the meeting")
         if a.qa_framework:
             click.echo(f"{'':<17} QA framework: {qa_summary(a.id)}")
 
@@ -293,9 +296,11 @@ def _print_form(result: Any, verbose: bool) -> None:
     if quality is not None:
         click.echo(f"{result.path}: quality grade: {quality.overall} ({quality.framework}; "
                    f"{quality.note})")
-        if verbose:
+        if verbose or quality.show_parts:
             for part in quality.parts:
                 click.echo(f"    {part.title}: {part.grade}")
+        for name in quality.officer_fields:
+            click.echo(f"    {name}: ____ (for the QA officer)")
 
 
 @main.command()

@@ -201,6 +201,11 @@ CATALOGUE: dict[str, Code] = {
                                  "11, so none can be requested for this young person. Remove "
                                  "the PP+ request and costs (other funding, such as the 16 to "
                                  "19 bursary, may help)."),
+    "too-early-in-term": Code(WARNING, "Too early in the term",
+                              "“{label}” ({value}) is before week {limit} of {other} (which "
+                              "begins {other_value}); the guidance sets it for week {limit} "
+                              "onwards."),
+    "not-checked": Code(WARNING, "Not checked", "{detail}"),
     "key-person-absent": Code(ERROR, "Key person not at the meeting", "{detail}"),
     "section-missing": Code(ERROR, "Section not completed", "{detail}"),
 }

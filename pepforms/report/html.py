@@ -62,6 +62,12 @@ def _form(result: Any) -> str:
     if quality is not None:
         parts.append(f'<p class="quality">Quality grade: <strong>{escape(quality.overall)}'
                      f"</strong> ({escape(quality.framework)}; {escape(quality.note)})</p>")
+        if quality.show_parts or quality.officer_fields:
+            rows = [(p.title, p.grade) for p in quality.parts if quality.show_parts]
+            rows += [(name, "") for name in quality.officer_fields]  # for the QA officer
+            parts.append('<table class="quality"><tbody>' + "".join(
+                f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
+                + "</tbody></table>")
     parts.append("</section>")
     return "".join(parts)
 

@@ -60,6 +60,7 @@ GENERIC_CODES = {
     "pepByEndOfNextTerm": "next-pep-too-late",
     "pepFirstHalfOfTerm": "meeting-late-in-term",
     "pepTotalsAgree": "pp-plus-totals-disagree",
+    "pepFromWeek": "too-early-in-term",
 }
 
 

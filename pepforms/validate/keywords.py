@@ -15,7 +15,10 @@ it compares by JSON pointer:
 - `pepFirstHalfOfTerm: {"date": P, "term": T}` — the date at P is before the form's term's half
   term (only where the authority publishes its term dates);
 - `pepTotalsAgree: {"a": "/targets/*/pp_cost", "b": "/pp_plus/requests/*/cost", "at": P}` — the
-  amounts at a add up to the amounts at b, where a has any (PP+ on targets and PP+ requests).
+  amounts at a add up to the amounts at b, where a has any (PP+ on targets and PP+ requests);
+- `pepFromWeek: {"date": P, "week": 5, "term": T, "next_term": false}` — a date at P in the form's
+  term (or the next) is not before that week of it (Barnet's Year 7 autumn PEP "from the fifth
+  week onwards").
 """
 
 from __future__ import annotations
@@ -123,6 +126,23 @@ def pep_first_half_of_term(validator: Any, rule: Mapping[str, Any], instance: An
                      other_value=_uk(dates.half_term[0]), other=term.label if term else "")
 
 
+def pep_from_week(validator: Any, rule: Mapping[str, Any], instance: Any,
+                  schema: Any) -> Iterator[ValidationError]:
+    scope = SCOPE.get()
+    mine = as_date(pointers.get(scope.root, rule["date"]))
+    term = _term(scope.root, rule.get("term", "/pep/term"))
+    if mine is None or term is None:
+        return
+    if rule.get("next_term"):
+        term = term.next()
+    first = scope.calendar.start(term) + timedelta(weeks=int(rule["week"]) - 1)
+    # Only a date in that term is judged: an earlier date is another rule's business.
+    if scope.calendar.start(term) <= mine < first:
+        yield _error(f"{_uk(mine)} is before week {rule['week']} of {term.label} ({_uk(first)})",
+                     rule, value=_uk(mine), other=term.label, other_value=_uk(first),
+                     limit=rule["week"])
+
+
 def _amounts(root: Any, pattern: str) -> list[float | None]:
     """The amount in each row of a table (None for a row without one)."""
     table, _, key = pattern.partition("/*/")
@@ -157,8 +177,9 @@ KEYWORDS = {
     "pepByEndOfNextTerm": pep_by_end_of_next_term,
     "pepFirstHalfOfTerm": pep_first_half_of_term,
     "pepTotalsAgree": pep_totals_agree,
+    "pepFromWeek": pep_from_week,
 }
 
 # Where each keyword's finding points: the field it checks.
 POINTS_AT = {"pepWithin": "date", "pepByEndOfNextTerm": "date", "pepFirstHalfOfTerm": "date",
-             "pepTotalsAgree": "at"}
+             "pepTotalsAgree": "at", "pepFromWeek": "date"}
