@@ -325,12 +325,18 @@ class CheckOptions:
     received: date | None = None  # when the forms came back; else each form's last-saved date
 
 
-def reading_context(read: FormRead | PdfRead, returned: date | None) -> ValidationContext:
+def reading_context(model: FormModel, read: FormRead | PdfRead, properties: Mapping[str, str],
+                    returned: date | None) -> ValidationContext:
     """What the validator must know of the reading: stand-ins typed where a date, number or
-    choice was wanted, and answers not understood (already findings, so never also "blank")."""
+    choice was wanted; answers not understood (already findings, so never also "blank"); and,
+    for a form issued under an older version of its schema, the questions it did not have
+    (reported as not found, not as unanswered)."""
+    issued = properties.get("schema_version")
+    older = bool(issued) and issued != model.version
     return ValidationContext(returned_on=returned, stand_ins=dict(read.stand_ins),
                              not_understood=frozenset(f.pointer for f in read.findings
-                                                      if f.code == "value-not-understood"))
+                                                      if f.code == "value-not-understood"),
+                             not_on_form=frozenset(read.missing) if older else frozenset())
 
 
 def check_file(path: Path, options: CheckOptions = CheckOptions()) -> FormResult:
@@ -345,7 +351,8 @@ def check_file(path: Path, options: CheckOptions = CheckOptions()) -> FormResult
         findings += identity_findings(path, outcome.model, outcome.read.instance,
                                       outcome.properties, options.roster, options.term)
         findings += validate_instance(outcome.model, outcome.read.instance,
-                                      reading_context(outcome.read, returned))
+                                      reading_context(outcome.model, outcome.read,
+                                                      outcome.properties, returned))
         result.findings = in_form_order(outcome.model, findings)
         result.status = "fail" if any(f.severity == ERROR for f in findings) else "pass"
         framework = load_authority(outcome.model.authority).qa_framework

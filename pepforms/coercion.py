@@ -71,6 +71,10 @@ def coerce_text(f: Field, text: str | None, placeholders: frozenset[str] = froze
         # choice may be called "None"); only then is the text a stand-in for an answer.
         if is_stand_in(text, language):
             return False if f.kind == "checkbox" else StandIn(text)
+        if f.kind == "choice" and f.schema.get("x-other") is not None:
+            # A choice typed freely that names none of the choices is "Other" where the form
+            # offers one (an attendee's role written as "Independent reviewing officer").
+            return f.schema["x-other"]
         raise
 
 

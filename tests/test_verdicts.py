@@ -301,3 +301,66 @@ def _get(instance: dict[str, Any], pointer: str) -> Any:
             return None
         node = node[part]
     return node
+
+
+# --- forms issued under an older version of their schema --------------------------------------
+
+def _rewrite(docx: bytes, part: str, change: Any) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            blob = src.read(info)
+            dst.writestr(info, change(blob) if info.filename == part else blob)
+    return out.getvalue()
+
+
+def _without_measure_column(document: bytes) -> bytes:
+    """The targets table as Cheshire West's forms had it before “How progress will be measured”."""
+    from lxml import etree
+
+    from pepforms.word.ooxml import parse_untrusted, qn
+
+    root = parse_untrusted(document)
+    for tbl in root.iter(qn("w:tbl")):
+        caption = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblCaption')}")
+        if caption is not None and caption.get(qn("w:val")) == "/targets":
+            for tr in tbl.findall(qn("w:tr")):
+                cells = tr.findall(qn("w:tc"))
+                if len(cells) >= 7:
+                    tr.remove(cells[6])
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _issued_as(version: str) -> Any:
+    def change(custom: bytes) -> bytes:
+        import re
+
+        return re.sub(rb'(name="pepforms.schema_version"[^>]*>\s*<vt:lpwstr>)[^<]*', rb"\g<1>" +
+                      version.encode(), custom)
+    return change
+
+
+@pytest.mark.parametrize("version, errors", [("1.0.0", set()), (None, {"/targets/0/measure"})])
+def test_a_question_an_older_form_did_not_have_is_not_unanswered(tmp_path: Path,
+                                                                 version: str | None,
+                                                                 errors: set[str]) -> None:
+    # A form issued before the targets table had its "How progress will be measured" column is
+    # judged by what it asked: the column is "not found" (a warning), not blank in every row.
+    # The same column deleted from a form issued with it is still an unanswered question.
+    good = GOOD[("cheshire-west", "y1-11")]
+    name, data = returned_form(good)
+    data = _rewrite(data, "word/document.xml", _without_measure_column)
+    if version is not None:
+        data = _rewrite(data, "docProps/custom.xml", _issued_as(version))
+    (tmp_path / name).write_bytes(data)
+    result = check_file(tmp_path / name, CheckOptions())
+    assert {f.pointer for f in result.findings if f.severity == "error"} >= errors
+    assert ("/targets/*/measure", "field-not-found") in {(f.pointer, f.code)
+                                                          for f in result.findings}
+    if not errors:
+        assert result.status == "pass"
+        assert result.instance["targets"][0]["who"] == good.instance["targets"][0]["who"]

@@ -74,6 +74,9 @@ class ValidationContext:
     # each already a finding, so never also "blank").
     stand_ins: Mapping[str, str] = field(default_factory=dict)
     not_understood: frozenset[str] = frozenset()
+    # Questions a form issued under an older version of its schema does not have (pointers,
+    # table columns with `*`): their absence is "not found", never "unanswered".
+    not_on_form: frozenset[str] = frozenset()
 
 
 _ROOT: contextvars.ContextVar[tuple[Any, ValidationContext]] = contextvars.ContextVar("pep_root")
@@ -277,8 +280,7 @@ def validate_instance(model: FormModel, instance: Any,
     pairs = [(f, k) for f, k in pairs if f in specific]
     if prepared is None:
         return in_form_order(model, [f for f, _ in pairs])
-    return in_form_order(model, one_per_fault(model, pairs, prepared, context.not_understood,
-                                              clean, language))
+    return in_form_order(model, one_per_fault(model, pairs, prepared, context, clean, language))
 
 
 def _most_specific(findings: list[Finding]) -> list[Finding]:

@@ -9,6 +9,8 @@ careful coordinator would give:
   not applicable, `x-allow-not-applicable`, and it is);
 - a field whose answer was written but not understood has that one finding (from the reader),
   not also "blank" or "not costed";
+- a question a form issued under an older version of its schema does not have is "not found"
+  (the reader's warning), not unanswered;
 - a table with too few rows is that finding, not also "no target of this kind" while it is empty;
 - totals that disagree because a row of the table is itself at fault are not a second finding;
 - the same finding (pointer and code) is never reported twice; findings are in form order.
@@ -141,10 +143,17 @@ def not_an_answer(model: FormModel, pointer: str, text: str, language: str,
 
 
 def one_per_fault(model: FormModel, findings: Iterable[tuple[Finding, str]],
-                  prepared: Prepared, not_understood: frozenset[str],
-                  instance: Mapping[str, Any], language: str) -> list[Finding]:
-    """The schema's findings (each with the keyword that raised it) as one finding per fault."""
-    pairs = list(findings)
+                  prepared: Prepared, context: Any, instance: Mapping[str, Any],
+                  language: str) -> list[Finding]:
+    """The schema's findings (each with the keyword that raised it) as one finding per fault.
+
+    `context` is the engine's ValidationContext: what the reader found that the instance
+    cannot hold."""
+    not_understood: frozenset[str] = context.not_understood
+    absent = [_generic(p) for p in context.not_on_form]
+    pairs = [(f, k) for f, k in findings
+             if not any(_generic(f.pointer) == a or _generic(f.pointer).startswith(a + "/")
+                        for a in absent)]
     too_few = {f.pointer for f, keyword in pairs if keyword == "minItems"}
     # Totals that disagree because a row of the table is itself at fault say nothing new.
     faulty = [f.pointer for f, keyword in pairs

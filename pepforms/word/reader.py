@@ -209,18 +209,41 @@ def _header_row_index(rows: list[etree._Element], table: Table) -> int:
     return 0
 
 
+def _column_cells(table: Table, header: etree._Element | None) -> list[int | None]:
+    """Which cell of a row holds each column: by position for a form as issued; by the header
+    row's labels for a form issued with other columns (an older version of the form), where a
+    column whose label is not in the header is not on the form (None)."""
+    wanted = [normalise_label(c.label) for c in table.columns]
+    cells = header.findall(qn("w:tc")) if header is not None else []
+    labels = [normalise_label(text_of(c)) for c in cells]
+    if labels[: len(wanted)] == wanted or not any(w in labels for w in wanted):
+        return list(range(len(wanted)))
+    out: list[int | None] = []
+    for i, label in enumerate(wanted):
+        if label in labels:
+            out.append(labels.index(label))
+        elif i < len(labels) and labels[i] not in wanted:
+            out.append(i)  # a header cell renamed by hand: the column stays where it was
+        else:
+            out.append(None)
+    return out
+
+
 def _read_table(model: FormModel, table: Table, node: etree._Element, read: FormRead,
                 language: str) -> list[dict[str, Any]]:
     rows = node.findall(qn("w:tr"))
     header = _header_row_index(rows, table)
+    where = _column_cells(table, rows[header] if rows else None)
+    read.missing.extend(c.pointer for c, i in zip(table.columns, where, strict=True) if i is None)
     items: list[dict[str, Any]] = []
     for row in rows[header + 1:]:
         cells = row.findall(qn("w:tc"))
         # Cells can hide inside row- or cell-level content controls (LibreOffice, Word).
         if not cells:
             cells = row.findall(f".//{qn('w:tc')}")
-        raws = [(col, _from_cell(cell), text_of(cell))
-                for col, cell in zip(table.columns, cells, strict=False)]
+        raws = [(col, _from_cell(cells[i]), text_of(cells[i]))
+                for col, i in zip(table.columns, where, strict=True)
+                if i is not None and i < len(cells)]
         got = table_item(model, table, len(items), raws,
                          lambda f, raw: coerce(f, raw, language), language)
         if got.item is None:
