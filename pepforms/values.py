@@ -258,11 +258,12 @@ _PERCENT_EXPECTED = "Write attendance as a percentage, like 92.5%."
 
 
 _DECIMAL_COMMA = re.compile(r"([+\-]?\d+),(\d{1,2})")
+_PERCENT_SIGN = re.compile(r"\s*(?:%|per\s?cent|pc)\.?$", re.IGNORECASE)
 
 
 def parse_percentage(text: str) -> float:
-    """Read a percentage such as 92%, 92.5, 92.5 %, 92,5 % or 100, with or without a note after
-    it ("92.4% (autumn term)", "92.4% - autumn term").
+    """Read a percentage such as 92%, 92.5, 92.5 %, 92,5 %, 92.5 per cent or 100, with or without
+    a note after it ("92.4% (autumn term)", "92.4% - autumn term").
 
     A number with a decimal point above 0 and no more than 1 (0.925, 1.0) might be a fraction
     (92.5%) or a tiny percentage, so it is refused unless a % sign makes it explicit. A comma
@@ -271,9 +272,10 @@ def parse_percentage(text: str) -> float:
     validator's job.
     """
     cleaned = without_note(text)
-    has_sign = cleaned.endswith("%")
-    if has_sign:
-        cleaned = cleaned[:-1].rstrip()
+    sign = _PERCENT_SIGN.search(cleaned)
+    has_sign = sign is not None
+    if sign is not None:
+        cleaned = cleaned[: sign.start()].rstrip()
     comma = _DECIMAL_COMMA.fullmatch(cleaned)
     if comma is not None:
         cleaned = f"{comma[1]}.{comma[2]}"

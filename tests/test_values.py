@@ -172,6 +172,9 @@ def test_format_date_round_trips(value: dt.date) -> None:
         ("92,5 %", 92.5),
         ("92,5", 92.5),
         ("92,50%", 92.5),
+        ("92.5 per cent", 92.5),
+        ("92.5 percent", 92.5),
+        ("92.5%.", 92.5),
     ],
 )
 def test_parse_percentage(text: str, expected: float) -> None:

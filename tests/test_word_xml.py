@@ -703,3 +703,29 @@ def test_real_form_with_controls_unwrapped_is_read_by_labels(good_case: Any, goo
     assert result.method == "labels"
     assert set(result.methods) == {"labels"}
     assert result.findings == [] and result.missing == []
+
+
+# --- a table as an older version of the form had it -----------------------------------------------
+
+def test_columns_of_an_older_form_are_read_by_their_header_labels() -> None:
+    # Barnet's forms had an achieved / not achieved "Progress" column beside the 1-5 rating; the
+    # rating is now the progress column. A form issued with both is read by its header labels.
+    barnet = form_model("barnet", "y1-11")
+    body = table(text_cells("Previous outcome", "Progress", "Evidence and comment",
+                            "Progress rating (1 to 5)"),
+                 text_cells("Read 20 key words.", "Achieved", "All 20 read.",
+                            "4 - Achieves fairly consistently, with occasional difficulty or support"),
+                 caption="/previous_targets")
+    result = read_document(barnet, document(body))
+    assert result.instance["previous_targets"] == [
+        {"target": "Read 20 key words.", "progress": 4, "comment": "All 20 read."}]
+    assert result.findings == []
+    assert not any(p.startswith("/previous_targets") for p in result.missing)
+
+
+def test_a_column_the_form_does_not_have_is_missing() -> None:
+    body = table(TARGET_HEADER, text_cells("Literacy", "I will read.", "Reading club.", "TA",
+                                           "30/04/2027", "£0"), caption="/targets")
+    result = read(body)
+    assert "/targets/*/measure" in result.missing
+    assert result.instance["targets"][0]["who"] == "TA"
