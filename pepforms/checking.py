@@ -58,6 +58,8 @@ class FormResult:
     read_by: str = ""  # tags | bookmarks | labels
     application: str = ""
     instance: dict[str, Any] | None = None
+    # Where a control's parts disagreed, what the reader believed (pointer → why; shown by -v).
+    trusted: dict[str, str] = field(default_factory=dict)
     quality: QualityGrade | None = None
 
     @property
@@ -256,6 +258,7 @@ def read_form_file(path: Path) -> ReadOutcome:
         read_by=read.method,
         application=app,
         instance=read.instance,
+        trusted=dict(read.trusted),
     )
     return ReadOutcome(result, model, read, props, saved.date() if saved else None)
 

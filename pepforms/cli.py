@@ -292,6 +292,9 @@ def _print_form(result: Any, verbose: bool) -> None:
             click.echo(line)
             if verbose:
                 click.echo(f"    [{f.code}] {f.note}" if f.note else f"    [{f.code}]")
+    if verbose:
+        for pointer, what in result.trusted.items():
+            click.echo(f"{result.path}: {pointer}: read {what}")
     quality = result.quality
     if quality is not None:
         click.echo(f"{result.path}: quality grade: {quality.overall} ({quality.framework}; "

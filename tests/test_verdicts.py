@@ -186,6 +186,10 @@ def test_read_verbose_says_what_it_trusted_and_what_was_not_an_answer(tmp_path: 
     assert "/care/placement_type: read the text shown, although the control is marked as " \
            "showing its placeholder" in loud.stderr
     assert "/pep/next_meeting_date: “TBC” is not an answer" in loud.stderr
+    checked = CliRunner().invoke(main, ["validate", "-v", str(tmp_path / name)])
+    assert "/care/placement_type: read the text shown" in checked.stdout
+    assert "read the text shown" not in CliRunner().invoke(
+        main, ["validate", str(tmp_path / name)]).stdout
 
 
 # --- 3. Figures with notes and shorthand; choices typed freely ----------------------------------

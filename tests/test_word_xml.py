@@ -729,3 +729,19 @@ def test_a_column_the_form_does_not_have_is_missing() -> None:
     result = read(body)
     assert "/targets/*/measure" in result.missing
     assert result.instance["targets"][0]["who"] == "TA"
+
+
+def test_a_picked_date_wins_over_different_text_and_the_note_names_no_date() -> None:
+    # The note may be about a date of birth, so it never repeats a date.
+    control = sdt(run("15/01/2027"), tag="/pep/meeting_date", props=date_props("2027-01-14T00:00:00Z"))
+    result = read(para(control))
+    assert result.instance["pep"]["meeting_date"] == "2027-01-14"
+    note = result.trusted["/pep/meeting_date"]
+    assert "w:fullDate" in note and "2027" not in note and "14" not in note
+
+
+def test_a_stand_in_typed_over_a_picked_date_is_what_shows() -> None:
+    control = sdt(run("TBC"), tag="/pep/meeting_date", props=date_props("2027-01-14T00:00:00Z"))
+    result = read(para(control))
+    assert "meeting_date" not in result.instance["pep"]
+    assert result.stand_ins == {"/pep/meeting_date": "TBC"}
