@@ -4,7 +4,13 @@ each must give. The demo fills them into forms; the test suite discovers and che
 A case file is JSON: either a whole instance, or
 `{"description", "base": "good.json", "set": {pointer: value}, "remove": [pointer],
   "received": "YYYY-MM-DD", "file_name": "...", "tamper": {pointer: value},
+  "typed": {pointer: "text as typed"}, "typed_in": "word" | "libreoffice",
   "expected": [[pointer, code], ...]}`.
+
+`typed` puts text into the form as a person types it, after filling and unchecked ("TBC" in a
+date, "92.4% (autumn term)", "Well-being" in a row inserted without drop-downs: a cell pointer
+past the last row inserts rows). `typed_in: "libreoffice"` keeps the placeholder flag and style
+(and stores a picked date), as LibreOffice does.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pepforms.generating import form_filename, prepared_template
 from pepforms.resources import samples_dir
 from pepforms.roster import Child
 from pepforms.schema import form_model
+from pepforms.word.fill import type_text
 from pepforms.word.render import context_for
 
 
@@ -37,6 +44,8 @@ class Case:
     received: date | None = None
     file_name: str | None = None
     tamper: dict[str, Any] = field(default_factory=dict, repr=False)
+    typed: dict[str, str] = field(default_factory=dict, repr=False)
+    typed_in: str = "word"
 
     @property
     def id(self) -> str:
@@ -107,6 +116,8 @@ def load_case(path: Path, authority: str, phase: str) -> Case:
         received=received,
         file_name=raw.get("file_name"),
         tamper=raw.get("tamper", {}),
+        typed=raw.get("typed", {}),
+        typed_in=raw.get("typed_in", "word"),
     )
 
 
@@ -158,4 +169,6 @@ def returned_form(case: Case) -> tuple[str, bytes]:
     saved = datetime(case.received.year, case.received.month, case.received.day, 16, 0) \
         if case.received else None
     data = fill_bytes(blank, case.instance, saved_at=saved).data
+    if case.typed:
+        data = type_text(model, data, case.typed, libreoffice=case.typed_in == "libreoffice")
     return case.file_name or form_filename(child, term), data

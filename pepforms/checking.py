@@ -29,6 +29,7 @@ from pepforms.schema import load_authority
 from pepforms.terminal import printable
 from pepforms.validate.engine import ValidationContext, validate_instance
 from pepforms.validate.quality import indicative_grade
+from pepforms.validate.verdict import in_form_order
 
 if TYPE_CHECKING:
     from pepforms.register import Register
@@ -49,6 +50,21 @@ class CheckOptions:
     roster_rejected: Mapping[str, Finding] | None = None  # child id → why its row was refused
 
 
+def reading_context(outcome: ReadOutcome, returned: date | None) -> ValidationContext:
+    """What the validator must know of the reading: stand-ins typed where a date, number or
+    choice was wanted; answers not understood (already findings, so never also "blank"); and,
+    for a form issued under an older version of its schema, the questions it did not have
+    (reported as not found, not as unanswered)."""
+    assert outcome.model is not None and outcome.read is not None
+    issued = outcome.properties.get("schema_version")
+    older = bool(issued) and issued != outcome.model.version
+    read = outcome.read
+    return ValidationContext(returned_on=returned, stand_ins=dict(read.stand_ins),
+                             not_understood=frozenset(f.pointer for f in read.findings
+                                                      if f.code == "value-not-understood"),
+                             not_on_form=frozenset(read.missing) if older else frozenset())
+
+
 def _checked(outcome: ReadOutcome, path: Path, options: CheckOptions) -> FormResult:
     result = outcome.result
     if outcome.model is None or outcome.read is None:
@@ -60,8 +76,8 @@ def _checked(outcome: ReadOutcome, path: Path, options: CheckOptions) -> FormRes
                       outcome.identity_lost), options.roster, options.term,
         options.roster_rejected)
     findings += validate_instance(outcome.model, outcome.read.instance,
-                                  ValidationContext(returned_on=returned))
-    result.findings = sort_findings(findings)
+                                  reading_context(outcome, returned))
+    result.findings = in_form_order(outcome.model, findings)
     result.status = "fail" if any(f.severity == ERROR for f in findings) else "pass"
     result.received = returned
     framework = load_authority(outcome.model.authority).qa_framework
@@ -146,6 +162,17 @@ def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, j
     return Report(results, created=date.today())
 
 
+def add_finding(result: FormResult, finding: Finding) -> None:
+    """One more finding for a checked form, kept in form order."""
+    findings = [*result.findings, finding]
+    if result.authority and result.phase:
+        from pepforms.schema import form_model
+
+        result.findings = in_form_order(form_model(result.authority, result.phase), findings)
+    else:
+        result.findings = sort_findings(findings)
+
+
 def _flag_duplicates(results: list[FormResult]) -> None:
     """Two returned forms for the same child and term: a warning on each naming the other."""
     groups: dict[tuple[str, str], list[FormResult]] = {}
@@ -157,9 +184,9 @@ def _flag_duplicates(results: list[FormResult]) -> None:
             continue
         for r in same:
             others = ", ".join(printable(Path(o.path).name) for o in same if o is not r)
-            r.findings = sort_findings([*r.findings, make(
+            add_finding(r, make(
                 "duplicate-return", pointer="/child/child_id", section="About the child",
-                detail=child_id, other=others, value=term_label(term))])
+                detail=child_id, other=others, value=term_label(term)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,7 +267,7 @@ def run_validate(job: ValidateJob, *, progress: Callable[[int], None] | None = N
     for outcome in annotated:
         if outcome.problem is not None:
             result = next(r for r in report.forms if r.path == outcome.source)
-            result.findings = sort_findings([*result.findings, outcome.problem])
+            add_finding(result, outcome.problem)
     written = []
     for out, render in ((job.json_out, report_json), (job.csv_out, findings_csv),
                         (job.html_out, lambda r: report_html(r).encode("utf-8"))):

@@ -135,7 +135,10 @@ def authorities(markdown: bool) -> None:
         unit = "working days" if window.get("unit") == "working" else "days"
         click.echo(f"{a.id:<17} {a.name}")
         click.echo(f"{'':<17} forms: {', '.join(PHASE_TITLES[p] for p in a.phases)}")
-        click.echo(f"{'':<17} return within {window.get('days', '?')} {unit} of the meeting")
+        if window.get("days"):
+            click.echo(f"{'':<17} return within {window['days']} {unit} of the meeting")
+        else:
+            click.echo(f"{'':<17} no return window: completed at the meeting")
         if a.qa_framework:
             click.echo(f"{'':<17} QA framework: {qa_summary(a.id)}")
 
@@ -256,7 +259,10 @@ def generate(authority: str, term: str, roster_path: Path, sheet: str | None,
 # ------------------------------------------------------------------------------------------
 @main.command()
 @click.argument("form", type=click.Path(path_type=Path))
-def read(form: Path) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="also say, for each answer where a control's parts disagreed, which the "
+                   "reader trusted, and where a stand-in (N/A, TBC) was typed")
+def read(form: Path, verbose: bool) -> None:
     """Print a returned form's answers as JSON. How it was read goes to stderr.
 
     \b
@@ -268,6 +274,12 @@ def read(form: Path) -> None:
     result = outcome.result
     for finding in result.findings:
         click.echo(f"{form}: {finding.severity}: {finding.message}", err=True)
+    if verbose and outcome.read is not None:
+        for pointer, what in getattr(outcome.read, "trusted", {}).items():
+            click.echo(f"{form}: {pointer}: read {what}", err=True)
+        for pointer, text in outcome.read.stand_ins.items():
+            click.echo(f"{form}: {pointer}: “{text}” is not an answer, so it was left empty",
+                       err=True)
     if result.instance is None:
         sys.exit(EXIT_TOOL)
     click.echo(json.dumps(result.instance, indent=2, ensure_ascii=False))

@@ -311,6 +311,44 @@ CATALOGUE: dict[str, Code] = {
     "roster-no-children": Code(WARNING, "No children",
                                "The roster has a heading row but no children. Add a row per "
                                "child."),
+    # ---- answers that are not answers, and the authorities' own rules (the accuracy issue:
+    # "The verdict a careful coordinator would give")
+    "not-an-answer": Code(ERROR, "Not an answer",
+                          "“{label}” says “{value}”. {detail}"),
+    "not-in-time": Code(ERROR, "Not in time",
+                        "“{label}” is {days} {unit} after “{other}”; the guidance asks for no "
+                        "more than {limit} {unit}."),
+    "first-pep-late": Code(ERROR, "First PEP late",
+                           "This is the first PEP since {event}, held {days} {unit} after it; "
+                           "the guidance asks for it within {limit} {unit}. Record why in the "
+                           "meeting summary and tell the Virtual School."),
+    "not-finalised-in-time": Code(WARNING, "Not finalised in time",
+                                  "“{label}” is {days} {unit} after the meeting; the PEP should "
+                                  "be finalised within {limit} {unit} of it."),
+    "next-pep-too-late": Code(ERROR, "Next PEP too late",
+                              "“{label}” ({value}) is after the end of next term ({other}, "
+                              "{other_value}). A PEP is reviewed every term: set the next "
+                              "meeting for next term."),
+    "meeting-late-in-term": Code(WARNING, "Meeting in the second half of term",
+                                 "The meeting ({value}) was in the second half of term (half "
+                                 "term began {other_value}); PEPs should be held in the first "
+                                 "half of every term wherever possible."),
+    "pp-plus-totals-disagree": Code(ERROR, "PP+ costs do not agree",
+                                    "The PP+ costs on the targets add up to {a}, but the PP+ "
+                                    "requests add up to {b}. Make them agree, so that the "
+                                    "Virtual School knows what to fund."),
+    "pp-plus-not-eligible": Code(ERROR, "PP+ not available",
+                                 "Pupil Premium Plus is for children from Reception to Year "
+                                 "11, so none can be requested for this young person. Remove "
+                                 "the PP+ request and costs (other funding, such as the 16 to "
+                                 "19 bursary, may help)."),
+    "too-early-in-term": Code(WARNING, "Too early in the term",
+                              "“{label}” ({value}) is before week {limit} of {other} (which "
+                              "begins {other_value}); the guidance sets it for week {limit} "
+                              "onwards."),
+    "not-checked": Code(WARNING, "Not checked", "{detail}"),
+    "key-person-absent": Code(ERROR, "Key person not at the meeting", "{detail}"),
+    "section-missing": Code(ERROR, "Section not completed", "{detail}"),
 }
 
 

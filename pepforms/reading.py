@@ -176,5 +176,6 @@ def read_form_bytes(path: Path, data: bytes) -> ReadOutcome:
     findings += _missing_fields(model, read.missing)
     saved = last_saved(package.core)
     result = _result(path, model, read.instance, identified.properties, findings, read.method, app)
+    result.trusted = dict(read.trusted)
     return ReadOutcome(result, model, read, identified.properties,
                        saved.date() if saved else None, identity_lost=identified.by_labels)

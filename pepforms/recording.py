@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pepforms import pointers
-from pepforms.findings import ERROR, Finding, make, sort_findings
+from pepforms.findings import ERROR, Finding, make
 from pepforms.report.model import FormResult
 
 if TYPE_CHECKING:
@@ -97,10 +97,13 @@ def check_against_issued(reg: Register, result: FormResult) -> None:
     issued = issued_values(reg, form_id) if form_id else None
     if not issued:
         return
+    from pepforms.schema import form_model
+    from pepforms.validate.verdict import in_form_order
+
     changed = [p for p, v in issued.items() if pointers.get(result.instance, p) != v]
     findings = [f for f in result.findings if f.code != "identity-unconfirmed" or changed]
     findings += [_changed(p) for p in changed]
-    result.findings = sort_findings(findings)
+    result.findings = in_form_order(form_model(result.authority, result.phase), findings)
     result.form_id = result.form_id or (form_id or "")
     result.status = "fail" if any(f.severity == ERROR for f in findings) else "pass"
 

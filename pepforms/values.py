@@ -9,6 +9,7 @@ from decimal import Decimal
 
 __all__ = [
     "ValueNotUnderstood",
+    "without_note",
     "clean_text",
     "format_date",
     "format_money",
@@ -28,6 +29,30 @@ class ValueNotUnderstood(ValueError):
     The message says, in plain English, what was expected. It never repeats the text itself:
     the text may be a child's date of birth or name.
     """
+
+
+# --- notes after a figure ----------------------------------------------------------------------
+
+# People add a note to a figure: "92.4% (autumn term)", "£450 - 10 sessions", "2 (both in
+# autumn)". The note is dropped when it is clearly a note: in brackets at the end, or after a
+# dash (or comma, semicolon) and starting with a letter, so that "£200-£300" or "92 - 93" (two
+# figures, so ambiguous) are never read as the first one.
+_BRACKET_NOTE = re.compile(r"(?P<figure>.*?\S)\s*[(\[][^()\[\]]*[)\]]")
+_DASH_NOTE = re.compile(r"(?P<figure>.*?\S)\s*(?:\s[\-\u2013\u2014]|[\u2013\u2014]|[,;:])\s*"
+                        r"(?P<note>[^\W\d_].*)", re.DOTALL)
+
+
+def without_note(text: str, *, dashes: bool = True) -> str:
+    """`text` without a note after its figure (see above); unchanged when it has none."""
+    cleaned = " ".join(text.split())
+    match = _BRACKET_NOTE.fullmatch(cleaned)
+    if match is not None:
+        return match["figure"]
+    if dashes:
+        match = _DASH_NOTE.fullmatch(cleaned)
+        if match is not None:
+            return match["figure"]
+    return cleaned
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -111,10 +136,13 @@ def parse_date(text: str) -> dt.date:
 
     Accepted: 14/1/27, 14/01/2027, 14.01.2027, 14-01-2027, 14 January 2027, 14 Jan 2027,
     14th January 2027, Thursday 14 January 2027, 2027-01-14, 2027/01/14, 2027-01-14T00:00:00Z,
-    and any of these followed by a time of day ("14/01/2027 00:00", as spreadsheets export).
+    any of these followed by a time of day ("14/01/2027 00:00", as spreadsheets export) or by a
+    note in brackets ("31/03/2027 (end of term)").
     A weekday that does not match the date is refused: one of the two is a typing mistake.
     """
-    cleaned = " ".join(text.split()).lower()
+    # A note in brackets after the date ("31/03/2027 (end of term)") is dropped; a dash is a
+    # date separator, so a note after one is not.
+    cleaned = without_note(text, dashes=False).lower()
     if not cleaned:
         raise ValueNotUnderstood(f"The date is blank. Expected {_DATE_EXPECTED}.")
     # Spreadsheets and MIS exports add a time to a date column ("11/02/2016 00:00",
@@ -166,6 +194,8 @@ _NUMBER_WORDS = {
         "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
     )
 }
+# "Suspensions: none" means 0 where the answer is a count.
+_NUMBER_WORDS.update({"none": 0, "nil": 0, "nought": 0})
 
 # Digits with an optional decimal part; commas allowed only as correct thousands separators.
 _NUMBER = re.compile(r"([+\-]?)(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?")
@@ -182,8 +212,9 @@ def _decimal_from(text: str) -> Decimal | None:
 
 
 def parse_number(text: str) -> float:
-    """Read a number such as 3, 3.5, 1,200 or -2 (or a word from zero to twenty)."""
-    cleaned = text.strip()
+    """Read a number such as 3, 3.5, 1,200 or -2 (or a word from zero to twenty, or none),
+    with or without a note after it ("2 (both in autumn)")."""
+    cleaned = without_note(text)
     if cleaned.lower() in _NUMBER_WORDS:
         return float(_NUMBER_WORDS[cleaned.lower()])
     number = _decimal_from(cleaned)
@@ -193,8 +224,9 @@ def parse_number(text: str) -> float:
 
 
 def parse_integer(text: str) -> int:
-    """Read a whole number such as 3, 3.0 or 1,200 (or a word from zero to twenty)."""
-    cleaned = text.strip()
+    """Read a whole number such as 3, 3.0 or 1,200 (or a word from zero to twenty, or none),
+    with or without a note after it."""
+    cleaned = without_note(text)
     if cleaned.lower() in _NUMBER_WORDS:
         return _NUMBER_WORDS[cleaned.lower()]
     number = _decimal_from(cleaned)
@@ -225,19 +257,29 @@ def format_number(value: float) -> str:
 _PERCENT_EXPECTED = "Write attendance as a percentage, like 92.5%."
 
 
+_DECIMAL_COMMA = re.compile(r"([+\-]?\d+),(\d{1,2})")
+_PERCENT_SIGN = re.compile(r"\s*(?:%|per\s?cent|pc)\.?$", re.IGNORECASE)
+
+
 def parse_percentage(text: str) -> float:
-    """Read a percentage such as 92%, 92.5, 92.5 % or 100.
+    """Read a percentage such as 92%, 92.5, 92.5 %, 92,5 %, 92.5 per cent or 100, with or without
+    a note after it ("92.4% (autumn term)", "92.4% - autumn term").
 
     A number with a decimal point above 0 and no more than 1 (0.925, 1.0) might be a fraction
-    (92.5%) or a tiny percentage, so it is refused unless a % sign makes it explicit. Values
-    below 0 or above 100 are returned: checking the range is the validator's job.
+    (92.5%) or a tiny percentage, so it is refused unless a % sign makes it explicit. A comma
+    followed by one or two digits is a decimal comma (92,5 %): a percentage never needs a
+    thousands separator. Values below 0 or above 100 are returned: checking the range is the
+    validator's job.
     """
-    cleaned = text.strip()
-    has_sign = cleaned.endswith("%")
-    if has_sign:
-        cleaned = cleaned[:-1].rstrip()
-    if "," in cleaned:
-        # 92,5 might be a European decimal comma; percentages never need thousands separators.
+    cleaned = without_note(text)
+    sign = _PERCENT_SIGN.search(cleaned)
+    has_sign = sign is not None
+    if sign is not None:
+        cleaned = cleaned[: sign.start()].rstrip()
+    comma = _DECIMAL_COMMA.fullmatch(cleaned)
+    if comma is not None:
+        cleaned = f"{comma[1]}.{comma[2]}"
+    elif "," in cleaned:
         raise ValueNotUnderstood(_PERCENT_EXPECTED)
     number = _decimal_from(cleaned)
     if number is None:
@@ -252,12 +294,20 @@ def parse_percentage(text: str) -> float:
 # --- money -----------------------------------------------------------------------------------
 
 _MONEY = re.compile(r"(-)?\s*£?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
+# Thousands written as k, as people do in budgets: £1.2k, 1.5K, £2k.
+_MONEY_THOUSANDS = re.compile(r"(-)?\s*£?\s*(\d{1,3})(?:\.(\d{1,3}))?\s?[kK]")
 _MONEY_EXPECTED = "Expected an amount in pounds, like £1,200.50 or 300."
 
 
 def parse_money(text: str) -> float:
-    """Read an amount in pounds: £1,200.50, 1200.5, £300, 300.00, £ 42.50, 1,200 or -£5."""
-    match = _MONEY.fullmatch(text.strip())
+    """Read an amount in pounds: £1,200.50, 1200.5, £300, 300.00, £ 42.50, 1,200, -£5, £1.2k,
+    with or without a note after it ("£450 (10 sessions)", "£450 - tutoring")."""
+    cleaned = without_note(text)
+    thousands = _MONEY_THOUSANDS.fullmatch(cleaned)
+    if thousands is not None:
+        amount = Decimal(f"{thousands[2]}.{thousands[3] or '0'}") * 1000
+        return float(-amount if thousands[1] else amount)
+    match = _MONEY.fullmatch(cleaned)
     if match is None:
         raise ValueNotUnderstood(_MONEY_EXPECTED)
     whole = match[2].replace(",", "")

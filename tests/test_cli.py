@@ -303,8 +303,8 @@ def _answers(blank_instance: dict[str, Any]) -> dict[str, Any]:
         {"area": "wellbeing", "target": "I will tell an adult when I am worried.",
          "actions": "Daily check-in.", "who": "Mentor", "by_when": "2027-03-01"},
     ]
-    data["meeting"]["attendees"] = [{"name": "Kim Pilotson", "role": "Social worker", "attended": True},
-                                    {"name": "Jan Dummy", "role": "Carer", "attended": False}]
+    data["meeting"]["attendees"] = [{"name": "Kim Pilotson", "role": "social-worker", "attended": True},
+                                    {"name": "Jan Dummy", "role": "carer", "attended": False}]
     return data
 
 

@@ -95,7 +95,7 @@ def test_identity_properties_and_footer(batch) -> None:  # type: ignore[no-untyp
     props = read_custom_properties(_part(path, "docProps/custom.xml"))
     assert props["form_id"] == form.form_id and props["child_id"] == form.child_id
     assert props["authority"] == "cheshire-west" and props["phase"] == form.phase
-    assert props["term"] == "spring-2027" and props["schema_version"] == "1.0.0"
+    assert props["term"] == "spring-2027" and props["schema_version"] == "1.1.0"
     assert props["schema_id"].endswith(f"/cheshire-west/{form.phase}.schema.json")
     assert "/child/last_name" in props["prefill"]
     footers = [n for n in zipfile.ZipFile(path).namelist() if n.startswith("word/footer")]

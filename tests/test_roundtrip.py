@@ -26,6 +26,7 @@ from pepforms.forms import form_content
 from pepforms.resources import samples_dir
 from pepforms.roster import Child, read_roster
 from pepforms.schema import Field, FormModel, all_forms, form_model
+from pepforms.standins import is_stand_in
 from pepforms.values import clean_text, format_money, parse_money
 from pepforms.word.controls import KNOWN_PLACEHOLDERS
 from pepforms.word.fill import fill_docx
@@ -118,6 +119,14 @@ def _canonical_value(f: Field, value: Any) -> Any:
     return value
 
 
+def _is_row(table: Any, item: dict[str, Any]) -> bool:
+    """A row the reader keeps: something besides unticked boxes, stand-ins ("-", "x", "N/A")
+    and £0 (a row of only those is an unused row on a real form)."""
+    money = {c.key for c in table.columns if c.kind == "money"}
+    return any(not (v is False or (isinstance(v, str) and is_stand_in(v))
+                    or (k in money and v == 0)) for k, v in item.items())
+
+
 def _get(instance: dict[str, Any], pointer: str) -> Any:
     node: Any = instance
     for part in pointer.strip("/").split("/"):
@@ -155,7 +164,7 @@ def canonical(model: FormModel, y: dict[str, Any], prefilled: dict[str, Any],
                 value = _canonical_value(col, row.get(col.key))
                 if value is not None:
                     item[col.key] = value
-            if any(v is not False for v in item.values()):
+            if _is_row(table, item):
                 rows.append(item)
         parts = table.pointer.strip("/").split("/")
         node = out
@@ -180,6 +189,7 @@ def _make_test(authority: str, phase: str):  # type: ignore[no-untyped-def]
     model = form_model(authority, phase)
 
     @example(y={"voice": {"views": "Click to enter text."}})
+    @example(y={"voice": {"views": "N/A"}, "targets": [{"who": "-"}, {"who": "TBC", "pp_cost": 0}]})
     @settings(max_examples=examples(15),
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(y=shape_strategy(shape_schema(model)))

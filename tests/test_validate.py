@@ -13,6 +13,7 @@ from pepforms.checking import CheckOptions, check_file
 from pepforms.findings import CATALOGUE, Finding, sort_findings
 from pepforms.schema import form_model
 from pepforms.validate.engine import validate_instance
+from pepforms.validate.verdict import in_form_order
 
 from .tampering import force_values
 
@@ -144,8 +145,11 @@ def test_findings_are_sorted_deterministically() -> None:
     assert len(findings) >= 5
     shuffled: list[Finding] = findings[:]
     random.Random(7).shuffle(shuffled)
-    assert sort_findings(shuffled) == findings
-    assert findings == sorted(findings, key=Finding.sort_key)
+    assert in_form_order(MODEL, shuffled) == findings
+    assert sort_findings(shuffled) == sorted(findings, key=Finding.sort_key)
+    # In form order: attendance, then the voice, the targets, the PP+ request.
+    sections = [f.pointer.split("/")[1] for f in findings]
+    assert sections == sorted(sections, key=[s.key for s in MODEL.sections].index)
 
 
 def test_wrong_type_in_json_is_a_finding() -> None:

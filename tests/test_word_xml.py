@@ -132,17 +132,24 @@ def test_text_control_is_found_by_its_tag() -> None:
 
 @pytest.mark.parametrize("content, props", [
     (run("Click or tap here to enter text."), "<w:text/>"),
-    (run("Type the child's first name here", "PlaceholderText"),
-     '<w:showingPlcHdr w:val="1"/><w:text/>'),
     (run("Click or tap here to enter text.", "PlaceholderText"), "<w:showingPlcHdr/><w:text/>"),
     ("", "<w:text/>"),
     (run("   "), "<w:text/>"),
-], ids=["known-placeholder-text", "showingPlcHdr-and-style", "both", "no-run", "blank"])
+], ids=["known-placeholder-text", "both", "no-run", "blank"])
 def test_placeholder_or_blank_control_reads_as_empty(content: str, props: str) -> None:
     result = read(para(sdt(content, tag="/child/first_name", props=props)))
     assert "first_name" not in result.instance["child"]
     assert "/child/first_name" not in result.missing  # found, just empty
     assert result.findings == []
+
+
+def test_visible_text_wins_over_the_placeholder_flag_and_style() -> None:
+    # "What is visible wins": text that is not a known placeholder is an answer, whatever the
+    # flags and styles say (LibreOffice leaves both on a control after a person types in it).
+    result = read(para(sdt(run("Ava", "PlaceholderText"), tag="/child/first_name",
+                           props='<w:showingPlcHdr w:val="1"/><w:text/>')))
+    assert result.instance["child"]["first_name"] == "Ava"
+    assert "marked as showing its placeholder" in result.trusted["/child/first_name"]
 
 
 def test_the_fields_own_placeholder_is_empty_not_an_unreadable_percentage() -> None:
@@ -448,7 +455,7 @@ def test_table_found_by_its_caption_even_with_other_header_labels() -> None:
                  caption="/meeting/attendees")
     result = read(body)
     assert result.instance["meeting"]["attendees"] == [
-        {"name": "Kim Pilotson", "role": "Social worker", "attended": True}]
+        {"name": "Kim Pilotson", "role": "social-worker", "attended": True}]
     assert result.methods == Counter(tags=1)
     assert "/meeting/attendees" not in result.missing
 
@@ -458,14 +465,14 @@ def test_table_found_by_its_bookmark_in_the_header_row() -> None:
                  cell(para(run("Job"))), cell(para(run("Here?"))))
     result = read(table(header, attendee_row("Kim Pilotson", "Social worker", "0")))
     assert result.instance["meeting"]["attendees"] == [
-        {"name": "Kim Pilotson", "role": "Social worker", "attended": False}]
+        {"name": "Kim Pilotson", "role": "social-worker", "attended": False}]
     assert result.methods == Counter(bookmarks=1)
 
 
 def test_table_found_by_its_header_row_labels() -> None:
     result = read(table(ATTENDEE_HEADER, text_cells("Kim Pilotson", "Social worker", "\u2612")))
     assert result.instance["meeting"]["attendees"] == [
-        {"name": "Kim Pilotson", "role": "Social worker", "attended": True}]
+        {"name": "Kim Pilotson", "role": "social-worker", "attended": True}]
     assert result.methods == Counter(labels=1)
 
 
@@ -536,8 +543,8 @@ def test_rows_with_only_an_unticked_checkbox_are_not_items() -> None:
                  text_cells("Jan Dummy", "Carer", "\u2610"),
                  caption="/meeting/attendees")
     assert read(body).instance["meeting"]["attendees"] == [
-        {"name": "Kim Pilotson", "role": "Social worker", "attended": True},
-        {"name": "Jan Dummy", "role": "Carer", "attended": False},
+        {"name": "Kim Pilotson", "role": "social-worker", "attended": True},
+        {"name": "Jan Dummy", "role": "carer", "attended": False},
     ]
 
 
@@ -564,7 +571,7 @@ def test_header_row_below_a_title_row_is_found() -> None:
     body = table(title, ATTENDEE_HEADER, text_cells("Kim Pilotson", "Social worker", "Yes"),
                  caption="/meeting/attendees")
     assert read(body).instance["meeting"]["attendees"] == [
-        {"name": "Kim Pilotson", "role": "Social worker", "attended": True}]
+        {"name": "Kim Pilotson", "role": "social-worker", "attended": True}]
 
 
 # --- untrusted XML ------------------------------------------------------------------------------
@@ -696,3 +703,45 @@ def test_real_form_with_controls_unwrapped_is_read_by_labels(good_case: Any, goo
     assert result.method == "labels"
     assert set(result.methods) == {"labels"}
     assert result.findings == [] and result.missing == []
+
+
+# --- a table as an older version of the form had it -----------------------------------------------
+
+def test_columns_of_an_older_form_are_read_by_their_header_labels() -> None:
+    # Barnet's forms had an achieved / not achieved "Progress" column beside the 1-5 rating; the
+    # rating is now the progress column. A form issued with both is read by its header labels.
+    barnet = form_model("barnet", "y1-11")
+    body = table(text_cells("Previous outcome", "Progress", "Evidence and comment",
+                            "Progress rating (1 to 5)"),
+                 text_cells("Read 20 key words.", "Achieved", "All 20 read.",
+                            "4 - Achieves fairly consistently, with occasional difficulty or support"),
+                 caption="/previous_targets")
+    result = read_document(barnet, document(body))
+    assert result.instance["previous_targets"] == [
+        {"target": "Read 20 key words.", "progress": 4, "comment": "All 20 read."}]
+    assert result.findings == []
+    assert not any(p.startswith("/previous_targets") for p in result.missing)
+
+
+def test_a_column_the_form_does_not_have_is_missing() -> None:
+    body = table(TARGET_HEADER, text_cells("Literacy", "I will read.", "Reading club.", "TA",
+                                           "30/04/2027", "£0"), caption="/targets")
+    result = read(body)
+    assert "/targets/*/measure" in result.missing
+    assert result.instance["targets"][0]["who"] == "TA"
+
+
+def test_a_picked_date_wins_over_different_text_and_the_note_names_no_date() -> None:
+    # The note may be about a date of birth, so it never repeats a date.
+    control = sdt(run("15/01/2027"), tag="/pep/meeting_date", props=date_props("2027-01-14T00:00:00Z"))
+    result = read(para(control))
+    assert result.instance["pep"]["meeting_date"] == "2027-01-14"
+    note = result.trusted["/pep/meeting_date"]
+    assert "w:fullDate" in note and "2027" not in note and "14" not in note
+
+
+def test_a_stand_in_typed_over_a_picked_date_is_what_shows() -> None:
+    control = sdt(run("TBC"), tag="/pep/meeting_date", props=date_props("2027-01-14T00:00:00Z"))
+    result = read(para(control))
+    assert "meeting_date" not in result.instance["pep"]
+    assert result.stand_ins == {"/pep/meeting_date": "TBC"}

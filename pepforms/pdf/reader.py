@@ -22,7 +22,7 @@ from pypdf.errors import PyPdfError
 from pypdf.generic import NameObject
 
 from pepforms import pointers
-from pepforms.coercion import coerce_text, table_item, value_not_understood
+from pepforms.coercion import StandIn, coerce_text, table_item, value_not_understood
 from pepforms.findings import Finding, make
 from pepforms.schema import Field, FormModel, Table
 from pepforms.values import ValueNotUnderstood
@@ -65,6 +65,8 @@ class PdfRead:
     properties: dict[str, str]
     findings: list[Finding] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # pointers of fields the PDF does not have
+    # Stand-ins ("TBC", "N/A") typed where a date, number or choice was wanted: pointer → text.
+    stand_ins: dict[str, str] = field(default_factory=dict)
 
 
 @contextmanager
@@ -179,16 +181,17 @@ def _row_indexes(table: Table, names: Mapping[str, Any]) -> list[int]:
 
 
 def _read_table(model: FormModel, table: Table, values: Mapping[str, Any],
-                findings: list[Finding]) -> list[dict[str, Any]]:
+                read: PdfRead) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for row in _row_indexes(table, values):
         raws = [(col, values.get(col.at(row))) for col in table.columns]
         # Rows are numbered as the instance numbers them, as the Word reader does.
-        item, problems = table_item(model, table, len(items),
-                                    ((col, raw, _text(raw) or "") for col, raw in raws), _coerce)
-        if item is not None:
-            items.append(item)
-            findings.extend(problems)
+        got = table_item(model, table, len(items),
+                         ((col, raw, _text(raw) or "") for col, raw in raws), _coerce)
+        if got.item is not None:
+            items.append(got.item)
+            read.findings.extend(got.findings)
+            read.stand_ins.update(got.stand_ins)
     return items
 
 
@@ -217,22 +220,24 @@ def read_pdf(model: FormModel, data: bytes) -> PdfRead:
     if not values or not _known_names(model, values):
         raise PdfProblem(make("not-a-pep-form", message=NOT_A_FORM_MESSAGE))
     instance: dict[str, Any] = {s.key: {} for s in model.sections if not s.is_table}
-    findings: list[Finding] = []
-    missing: list[str] = []
+    read = PdfRead(instance=instance, properties=properties)
     for f in model.fields():
         if f.pointer not in values:
-            missing.append(f.pointer)
+            read.missing.append(f.pointer)
             continue
         raw = values[f.pointer]
         try:
             value = _coerce(f, raw)
         except ValueNotUnderstood as exc:
-            findings.append(value_not_understood(model, f.pointer, str(exc), _text(raw) or ""))
+            read.findings.append(value_not_understood(model, f.pointer, str(exc),
+                                                      _text(raw) or ""))
             continue
-        if value is not None:
+        if isinstance(value, StandIn):
+            read.stand_ins[f.pointer] = str(value)
+        elif value is not None:
             pointers.put(instance, f.pointer, value)
     for table in model.tables():
         if not _row_indexes(table, values):
-            missing.append(table.pointer)
-        pointers.put(instance, table.pointer, _read_table(model, table, values, findings))
-    return PdfRead(instance=instance, properties=properties, findings=findings, missing=missing)
+            read.missing.append(table.pointer)
+        pointers.put(instance, table.pointer, _read_table(model, table, values, read))
+    return read

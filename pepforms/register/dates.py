@@ -6,8 +6,9 @@ From the authority's settings in `authority.json`:
 - `return_window`: `{"days": 5, "unit": "working" | "calendar"}` after the meeting;
 - `first_pep`: `{"days": 20, "unit": "working", "after": ["entered-care", "changed-school"]}`:
   the first PEP after a child enters care or changes school;
-- `term_dates` (optional): `{"spring-2027": {"start": "2027-01-05", "half_term": "2027-02-12",
-  "end": "2027-03-26"}}`, the authority's real term dates. Without them, reference dates are used:
+- `term_dates` (optional): `{"spring-2027": {"start": "2027-01-05", "half_term": ["2027-02-15",
+  "2027-02-19"], "end": "2027-03-26"}}` (half_term: the break's first and last days, or one
+  date), the authority's real term dates. Without them, reference dates are used:
   autumn 1 September to 20 December, spring 1 January to 31 March, summer 1 April to 20 July,
   half-term half way through. Working days skip weekends and England and Wales bank holidays.
 """
@@ -53,7 +54,10 @@ def term_dates(term: Term, settings: Mapping[str, Any]) -> TermDates:
     if given:
         try:
             start, end = dt.date.fromisoformat(given["start"]), dt.date.fromisoformat(given["end"])
-            half = (dt.date.fromisoformat(given["half_term"]) if given.get("half_term")
+            half_term = given.get("half_term")
+            if isinstance(half_term, list):  # [first day, last day] of the half-term break
+                half_term = half_term[0] if half_term else None
+            half = (dt.date.fromisoformat(half_term) if half_term
                     else start + (end - start) / 2)
         except (KeyError, TypeError, ValueError) as exc:
             raise SchemaError(

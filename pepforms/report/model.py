@@ -40,6 +40,8 @@ class FormResult:
     application: str = ""
     instance: dict[str, Any] | None = None  # the answers; dropped by a batch unless asked for
     quality: QualityGrade | None = None
+    # Where a control's parts disagreed, what the reader believed (pointer → why; shown by -v).
+    trusted: dict[str, str] = field(default_factory=dict)
     child_name: str = ""  # for the pages a coordinator reads (HTML); never in the text output
     school: str = ""
     school_urn: str = ""

@@ -41,12 +41,15 @@ def form_lines(result: FormResult, verbose: bool) -> list[str]:
         lines.append(finding_line(path, f))
         if verbose:
             lines.append(f"    [{f.code}] {f.note}" if f.note else f"    [{f.code}]")
+    if verbose:
+        lines += [f"{path}: {pointer}: read {what}" for pointer, what in result.trusted.items()]
     quality = result.quality
     if quality is not None:
         lines.append(f"{path}: quality grade: {quality.overall} ({quality.framework}; "
                      f"{quality.note})")
-        if verbose or quality.kind == "graded-sections":
+        if verbose or quality.show_parts:
             lines += [f"    {part.title}: {part.grade}" for part in quality.parts]
+        lines += [f"    {name}: ____ (for the QA officer)" for name in quality.officer_fields]
     if verbose and result.read_by:
         lines.append(f"    {READ_BY_WORDS.get(result.read_by, result.read_by)}")
     return lines

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import Any
@@ -24,17 +24,21 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 
 from pepforms import pointers
 from pepforms.calendar import working_days_after
+from pepforms.coercion import form_language
 from pepforms.errors import SchemaError
-from pepforms.findings import CATALOGUE, ERROR, Finding, make, sort_findings
-from pepforms.schema import FormModel, registry
+from pepforms.findings import CATALOGUE, ERROR, Finding, make
+from pepforms.schema import FormModel, load_authority, registry
 from pepforms.validate.inline import Recursive, inline
+from pepforms.validate.keywords import KEYWORDS, POINTS_AT, SCOPE, RuleScope
+from pepforms.validate.terms import Calendar
+from pepforms.validate.verdict import in_form_order, one_per_fault, prepare
 
 # Keywords whose errors a schema may name (x-code), word (x-message) or soften (x-severity).
 # Type, format, enum, range and length errors always take their generic codes.
 RULE_KEYWORDS = frozenset({
     "required", "anyOf", "oneOf", "allOf", "not", "const", "contains", "minContains",
     "maxContains", "pattern", "dependentRequired", "minItems", "maxItems",
-    "pepDateAfter", "pepDateNotAfter", "pepReturnedInTime",
+    "pepDateAfter", "pepDateNotAfter", "pepReturnedInTime", *KEYWORDS,
 })
 
 GENERIC_CODES = {
@@ -53,6 +57,11 @@ GENERIC_CODES = {
     "pepDateAfter": "date-too-early",
     "pepDateNotAfter": "date-too-late",
     "pepReturnedInTime": "returned-late",
+    "pepWithin": "not-in-time",
+    "pepByEndOfNextTerm": "next-pep-too-late",
+    "pepFirstHalfOfTerm": "meeting-late-in-term",
+    "pepTotalsAgree": "pp-plus-totals-disagree",
+    "pepFromWeek": "too-early-in-term",
 }
 
 
@@ -61,6 +70,14 @@ class ValidationContext:
     """What the rules need beyond the instance."""
 
     returned_on: date | None = None  # when the form came back (for pepReturnedInTime)
+    # What the reader found that the instance cannot hold: stand-ins typed where a date, number
+    # or choice was wanted (pointer → text), and answers written but not understood (pointers,
+    # each already a finding, so never also "blank").
+    stand_ins: Mapping[str, str] = field(default_factory=dict)
+    not_understood: frozenset[str] = frozenset()
+    # Questions a form issued under an older version of its schema does not have (pointers,
+    # table columns with `*`): their absence is "not found", never "unanswered".
+    not_on_form: frozenset[str] = frozenset()
 
 
 _ROOT: contextvars.ContextVar[tuple[Any, ValidationContext]] = contextvars.ContextVar("pep_root")
@@ -112,6 +129,7 @@ PepValidator = validators.extend(
         "pepDateAfter": _pep_date_after,
         "pepDateNotAfter": _pep_date_not_after,
         "pepReturnedInTime": _pep_returned_in_time,
+        **KEYWORDS,
     },
 )
 
@@ -169,6 +187,8 @@ def to_finding(model: FormModel, error: ValidationError, instance: Any) -> Findi
         pointer = f"{pointer}/{schema['x-focus']}"
     if keyword == "pepReturnedInTime":
         pointer = error.validator_value.get("from", "/pep/meeting_date")
+    if keyword in POINTS_AT:
+        pointer = str(error.validator_value.get(POINTS_AT[keyword], pointer))
     code = GENERIC_CODES.get(keyword, "rule-broken")
     if keyword == "format":
         code = {"date": "invalid-date", "email": "invalid-email"}.get(
@@ -204,6 +224,10 @@ def to_finding(model: FormModel, error: ValidationError, instance: Any) -> Findi
         values["unit"] = "working days" if rule_value.get("unit", "working") == "working" \
             else "days"
         values["days"] = error.message.split()[1]
+    elif keyword in KEYWORDS:
+        values.update(getattr(error, "pep_values", {}))
+        if keyword == "pepWithin":
+            values["other"] = _other_label(model, str(error.validator_value["of"]))
     elif keyword not in {"required", "format", "pattern"}:
         values["detail"] = ""
     message = schema.get("x-message") if rule and schema.get("x-message") else None
@@ -230,16 +254,38 @@ def _generic(pointer: str) -> str:
     return "/".join("*" if p.isdigit() else p for p in pointer.split("/"))
 
 
+@cache
+def calendar_for(model: FormModel) -> Calendar:
+    """The term dates of the form's authority (none for a model without an authority folder)."""
+    try:
+        return Calendar(load_authority(model.authority).raw.get("term_dates"))
+    except SchemaError:
+        return Calendar(None)
+
+
 def validate_instance(model: FormModel, instance: Any,
                       context: ValidationContext | None = None) -> list[Finding]:
-    """Every rule of the form's schema applied to an instance, as sorted findings."""
+    """Every rule of the form's schema applied to an instance: one finding per fault, in form
+    order (see `pepforms.validate.verdict`)."""
+    context = context or ValidationContext()
     validator = validator_for(model.schema_id)
-    token = _ROOT.set((instance, context or ValidationContext()))
+    language = form_language(model)
+    prepared = prepare(model, instance, context.stand_ins, language) \
+        if isinstance(instance, Mapping) else None
+    clean = prepared.instance if prepared is not None else instance
+    token = _ROOT.set((clean, context))
+    scope = SCOPE.set(RuleScope(clean, calendar_for(model), context))
     try:
-        errors = list(validator.iter_errors(instance))
+        errors = list(validator.iter_errors(clean))
     finally:
+        SCOPE.reset(scope)
         _ROOT.reset(token)
-    return sort_findings(_most_specific([to_finding(model, e, instance) for e in errors]))
+    pairs = [(to_finding(model, e, clean), str(e.validator)) for e in errors]
+    specific = set(_most_specific([f for f, _ in pairs]))
+    pairs = [(f, k) for f, k in pairs if f in specific]
+    if prepared is None:
+        return in_form_order(model, [f for f, _ in pairs])
+    return in_form_order(model, one_per_fault(model, pairs, prepared, context, clean, language))
 
 
 def _most_specific(findings: list[Finding]) -> list[Finding]:

@@ -10,7 +10,9 @@ Three kinds, set in `authority.json` → `qa_framework.kind`:
   most common section grade, the lower on a tie), and no better than the third grade when the
   form has any error (it is not ready for QA).
 - `checklist`: each item met, not met, or not applicable (where `na_allowed` and its parts are
-  empty); the overall grade is the first grade if every item is met or N/A, else the second.
+  empty, and, if the item has `na_when` (a JSON Schema the instance must match), only then: e.g.
+  previous targets are N/A only for a child new to care); the overall grade is the first grade if
+  every item is met or N/A, else the second.
 - `good-requires-improvement`: "Good" with no errors, else "Requires improvement"; items, if
   listed, are reported the same way.
 """
@@ -22,9 +24,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
 from pepforms.findings import ERROR, Finding
 
 INDICATIVE = "indicative: the QA officer decides"
+
+# Example: authority.json `qa_framework.officer_fields` lists what the QA officer writes on the
+# grid ("VS Staff Member", "Reason for Judgement/additional comments"); reports show them blank.
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,8 @@ class QualityGrade:
     overall: str
     parts: tuple[PartGrade, ...]
     note: str = INDICATIVE
+    show_parts: bool = False  # every report shows the part grades (Sutton's A, B and E)
+    officer_fields: tuple[str, ...] = ()  # for the QA officer to complete, shown blank
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -78,6 +87,18 @@ def _applies(item: Mapping[str, Any], phase: str) -> bool:
     return not phases or phase in phases
 
 
+def _not_applicable(item: Mapping[str, Any], instance: Mapping[str, Any] | None) -> bool:
+    if not item.get("na_allowed") or not _empty(instance, item["pointers"]):
+        return False
+    condition = item.get("na_when")
+    return condition is None or bool(Draft202012Validator(condition).is_valid(instance or {}))
+
+
+def _extras(framework: Mapping[str, Any]) -> dict[str, Any]:
+    return {"show_parts": bool(framework.get("show_parts")),
+            "officer_fields": tuple(framework.get("officer_fields", ()))}
+
+
 def indicative_grade(framework: Mapping[str, Any], phase: str, findings: Sequence[Finding],
                      instance: Mapping[str, Any] | None = None) -> QualityGrade | None:
     """The framework applied to one form's findings; None when the authority has no framework."""
@@ -101,7 +122,7 @@ def indicative_grade(framework: Mapping[str, Any], phase: str, findings: Sequenc
         if any(f.severity == ERROR for f in findings):
             # A form with errors is not ready for QA: it cannot be "Good" overall.
             overall = grades[max(grades.index(overall), min(2, len(grades) - 1))]
-        return QualityGrade(name, kind, overall, tuple(parts))
+        return QualityGrade(name, kind, overall, tuple(parts), **_extras(framework))
     if kind == "checklist":
         met, not_met = (framework.get("grades") or ["Good Quality", "Needing Development"])[:2]
         parts = []
@@ -109,14 +130,14 @@ def indicative_grade(framework: Mapping[str, Any], phase: str, findings: Sequenc
             if not _applies(item, phase):
                 continue
             errors, warnings = _count(item["pointers"], findings)
-            if item.get("na_allowed") and _empty(instance, item["pointers"]):
+            if _not_applicable(item, instance):
                 grade = "N/A"
             else:
                 grade = "met" if errors == 0 else "not met"
             parts.append(PartGrade(item["id"], item.get("title", item["id"]), grade, errors,
                                    warnings))
         overall = met if all(p.grade in {"met", "N/A"} for p in parts) else not_met
-        return QualityGrade(name, kind, overall, tuple(parts))
+        return QualityGrade(name, kind, overall, tuple(parts), **_extras(framework))
     if kind == "good-requires-improvement":
         good, ri = (framework.get("grades") or ["Good", "Requires improvement"])[:2]
         parts = []
@@ -127,5 +148,5 @@ def indicative_grade(framework: Mapping[str, Any], phase: str, findings: Sequenc
             parts.append(PartGrade(item["id"], item.get("title", item["id"]),
                                    good if errors == 0 else ri, errors, warnings))
         overall = good if not any(f.severity == ERROR for f in findings) else ri
-        return QualityGrade(name, kind, overall, tuple(parts))
+        return QualityGrade(name, kind, overall, tuple(parts), **_extras(framework))
     return None

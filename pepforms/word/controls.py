@@ -113,6 +113,11 @@ class ControlValue:
     full_date: str | None = None  # date pickers: w:fullDate
     is_dropdown: bool = False
     locked: bool = False
+    # The control says it shows its placeholder (w:showingPlcHdr, or the placeholder style)
+    # although it shows other text: LibreOffice leaves both on a picked date or drop-down item.
+    flagged_placeholder: bool = False
+    stale_full_date: bool = False  # a w:fullDate under the placeholder text (ignored)
+    glyph_disagrees: bool = False  # a box whose glyph (☒/☐) differs from its state
 
 
 def _on(value: str | None) -> bool:
@@ -125,6 +130,8 @@ def control_tag(sdt: etree._Element) -> str | None:
 
 
 def read_control(sdt: etree._Element) -> ControlValue:
+    """What a control holds. What is visible wins: text that is not a known placeholder is an
+    answer whatever the placeholder flag and style say; a checkbox's state is its state."""
     props = sdt.find(qn("w:sdtPr"))
     content = sdt.find(qn("w:sdtContent"))
     # LibreOffice re-emits a checkbox as a block control around an inner checkbox control: the
@@ -135,29 +142,34 @@ def read_control(sdt: etree._Element) -> ControlValue:
     if checkbox is not None:
         state = checkbox.find(qn("w14:checked"))
         checked = state is not None and _on(state.get(qn("w14:val")))
-        return ControlValue(text=None, checked=checked, locked=locked)
+        glyph = text_of(content).strip() if content is not None else ""
+        disagrees = glyph in {CHECKED_GLYPH, UNCHECKED_GLYPH} and \
+            (glyph == CHECKED_GLYPH) != checked
+        return ControlValue(text=None, checked=checked, locked=locked, glyph_disagrees=disagrees)
     text = text_of(content) if content is not None else ""
-    placeholder = False
+    flagged = False
     full_date = None
     dropdown = False
     if props is not None:
         show = props.find(qn("w:showingPlcHdr"))
-        placeholder = show is not None and _on(show.get(qn("w:val")))
+        flagged = show is not None and _on(show.get(qn("w:val")))
         date_el = props.find(qn("w:date"))
         if date_el is not None:
             full_date = date_el.get(qn("w:fullDate")) or None
         dropdown = props.find(qn("w:dropDownList")) is not None or \
             props.find(qn("w:comboBox")) is not None
+    if content is not None and not flagged:
+        flagged = PLACEHOLDER_STYLE in {s.get(qn("w:val")) for s in content.iter(qn("w:rStyle"))}
     cleaned = text.strip()
-    # showingPlcHdr alone is not trusted: LibreOffice keeps it on dates and drop-downs after the
-    # value changed. A placeholder is still in the placeholder style.
-    if placeholder and content is not None:
-        styles = {s.get(qn("w:val")) for s in content.iter(qn("w:rStyle"))}
-        placeholder = PLACEHOLDER_STYLE in styles
-    if placeholder or cleaned in KNOWN_PLACEHOLDERS or not cleaned:
-        return ControlValue(text=None, full_date=None if placeholder else full_date,
-                            is_dropdown=dropdown, locked=locked)
-    return ControlValue(text=text, full_date=full_date, is_dropdown=dropdown, locked=locked)
+    if cleaned in KNOWN_PLACEHOLDERS:
+        # The control shows its placeholder: nothing was entered (a fullDate under it is stale).
+        return ControlValue(text=None, is_dropdown=dropdown, locked=locked,
+                            stale_full_date=full_date is not None)
+    if not cleaned:
+        # Nothing shows, and nothing contradicts a picked date.
+        return ControlValue(text=None, full_date=full_date, is_dropdown=dropdown, locked=locked)
+    return ControlValue(text=text, full_date=full_date, is_dropdown=dropdown, locked=locked,
+                        flagged_placeholder=flagged)
 
 
 # ------------------------------------------------------------------------------------------

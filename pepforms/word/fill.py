@@ -18,7 +18,7 @@ from lxml import etree
 
 from pepforms import pointers
 from pepforms.schema import Field, FormModel, Table
-from pepforms.values import ValueNotUnderstood
+from pepforms.values import ValueNotUnderstood, parse_date
 from pepforms.word.controls import display_text, read_control, runs_for, set_control
 from pepforms.word.ooxml import el, parse_untrusted, qn
 from pepforms.word.reader import (
@@ -136,3 +136,90 @@ def fill_docx(model: FormModel, docx: bytes, instance: dict[str, Any]) -> FillRe
                 blob = document if info.filename == "word/document.xml" else src.read(info)
                 dst.writestr(info, blob, compress_type=zipfile.ZIP_DEFLATED)
     return FillResult(out.getvalue(), notes)
+
+
+def _typed_runs(holder: etree._Element, text: str, placeholder_style: bool) -> None:
+    for child in list(holder):
+        if child.tag != qn("w:pPr"):
+            holder.remove(child)
+    rpr = el("w:rPr", None, el("w:rStyle", {"w:val": "PlaceholderText"})) \
+        if placeholder_style else None
+    for run in runs_for(text, rpr):
+        holder.append(run)
+
+
+def _type_in_control(sdt: etree._Element, text: str, libreoffice: bool) -> None:
+    """Replace what a control shows with `text`, as typing does. Word drops the placeholder
+    flag and style; LibreOffice (`libreoffice=True`) keeps both, and any w:fullDate."""
+    props = sdt.find(qn("w:sdtPr"))
+    content = sdt.find(qn("w:sdtContent"))
+    if props is None or content is None:
+        raise ValueError("not a content control")
+    date_el = props.find(qn("w:date"))
+    if not libreoffice:
+        for name in ("w:showingPlcHdr", "w:rPr"):
+            node = props.find(qn(name))
+            if node is not None:
+                props.remove(node)
+        if date_el is not None:
+            date_el.attrib.pop(qn("w:fullDate"), None)
+    elif date_el is not None:
+        # LibreOffice's date picker stores the picked date as well as showing it.
+        try:
+            date_el.set(qn("w:fullDate"), parse_date(text).isoformat() + "T00:00:00Z")
+        except ValueNotUnderstood:
+            pass
+    paragraph = content.find(qn("w:p"))
+    _typed_runs(paragraph if paragraph is not None else content, text, libreoffice)
+
+
+def _type_in_cell(table: Table, node: etree._Element, index: int, key: str, text: str,
+                  libreoffice: bool) -> None:
+    trs = node.findall(qn("w:tr"))
+    body = trs[_header_row_index(trs, table) + 1:]
+    while len(body) <= index:
+        # Word's "insert row below" copies the row's look, not its controls.
+        new = copy.deepcopy(body[-1])
+        for sdt in list(new.iter(qn("w:sdt"))):
+            sdt.getparent().remove(sdt)
+        body[-1].addnext(new)
+        body.append(new)
+    cells = body[index].findall(qn("w:tc"))
+    column = [c.key for c in table.columns].index(key)
+    cell = cells[column]
+    control = cell.find(f".//{qn('w:sdt')}")
+    if control is not None:
+        _type_in_control(control, text, libreoffice)
+        return
+    paragraph = cell.find(qn("w:p"))
+    if paragraph is None:
+        paragraph = el("w:p")
+        cell.append(paragraph)
+    _typed_runs(paragraph, text, False)
+
+
+def type_text(model: FormModel, docx: bytes, typed: dict[str, str], *,
+              libreoffice: bool = False) -> bytes:
+    """A form with text typed as a person types it, unchecked: `typed` maps a field's pointer
+    (or a table cell's, `/targets/4/area`; rows past the last are inserted without controls, as
+    Word's "insert row" does) to the text. Used for sample returns and tests of the reader."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src:
+        root = parse_untrusted(src.read("word/document.xml"))
+        found = scan(root)
+        for pointer, text in typed.items():
+            if pointer in found.controls:
+                _type_in_control(found.controls[pointer], text, libreoffice)
+                continue
+            match = _ROW_TAG.match(pointer)
+            table = model.table_map.get(match["table"]) if match else None
+            node = _find_table(table, found)[0] if table is not None else None
+            if match is None or table is None or node is None:
+                raise ValueError(f"{pointer} is not a field or table cell of this form")
+            _type_in_cell(table, node, int(match["index"]), match["key"], text, libreoffice)
+        document = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                blob = document if info.filename == "word/document.xml" else src.read(info)
+                dst.writestr(info, blob, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()

@@ -3,7 +3,10 @@
 Each field is found by its control's tag, else by its `_f_` bookmark, else by its label row; each
 table by its caption, else its `_t_` bookmark, else its header row. Table rows are read by column
 position, so rows a school inserted with Word's "insert row" (no controls in them) are items too;
-empty rows are not. Typed text is coerced by the field's kind the way people type it.
+empty rows (and rows of only stand-ins like "-" or "N/A") are not. Typed text is coerced by the
+field's kind the way people type it. What is visible wins: a control showing text other than a
+known placeholder holds that answer whatever its placeholder flag says; `FormRead.trusted` says
+where the reader had to choose.
 """
 
 from __future__ import annotations
@@ -15,9 +18,17 @@ from typing import Any
 from lxml import etree
 
 from pepforms import pointers
-from pepforms.coercion import coerce_text, normalise_label, table_item, value_not_understood
+from pepforms.coercion import (
+    StandIn,
+    coerce_text,
+    form_language,
+    normalise_label,
+    table_item,
+    value_not_understood,
+)
 from pepforms.findings import Finding
 from pepforms.schema import Field, FormModel, Table
+from pepforms.standins import DEFAULT_LANGUAGE, is_stand_in
 from pepforms.values import ValueNotUnderstood, parse_date
 from pepforms.word.controls import KNOWN_PLACEHOLDERS, ControlValue, control_tag, read_control
 from pepforms.word.locate import ancestor as _ancestor
@@ -91,14 +102,17 @@ def _from_bookmark(start: etree._Element) -> ControlValue | str:
     return text_of(paragraph) if paragraph is not None else ""
 
 
-def coerce(f: Field, raw: ControlValue | str) -> Any:
-    """The typed value of what was entered, or None when nothing was.
+def coerce(f: Field, raw: ControlValue | str, language: str = DEFAULT_LANGUAGE) -> Any:
+    """The typed value of what was entered, or None when nothing was (a `StandIn` when only a
+    stand-in was typed where a date, number or choice was wanted).
 
     Raises ValueNotUnderstood (saying what was expected) when it cannot be understood."""
     if isinstance(raw, ControlValue):
         if f.kind == "checkbox" and raw.checked is not None:
             return raw.checked
-        if f.kind == "date" and raw.full_date:
+        # A picked date (w:fullDate) is that date, unless what shows is a stand-in typed over
+        # it ("TBC"): then the date under it is stale, and what is visible wins.
+        if f.kind == "date" and raw.full_date and not is_stand_in(raw.text, language):
             try:
                 return parse_date(raw.full_date).isoformat()
             except ValueNotUnderstood:
@@ -106,7 +120,34 @@ def coerce(f: Field, raw: ControlValue | str) -> Any:
         text = raw.text
     else:
         text = raw
-    return coerce_text(f, text, KNOWN_PLACEHOLDERS)
+    return coerce_text(f, text, KNOWN_PLACEHOLDERS, language)
+
+
+def trusted(f: Field, raw: ControlValue | str, value: Any) -> str | None:
+    """Where the control's parts disagreed, which one the reader believed (for `-v`)."""
+    if not isinstance(raw, ControlValue):
+        return None
+    if raw.glyph_disagrees:
+        return "the box's ticked state, not the ☒/☐ glyph beside it"
+    if raw.stale_full_date:
+        return "the placeholder shown, not the date (w:fullDate) still stored under it"
+    if f.kind == "date" and raw.full_date and isinstance(value, StandIn):
+        return f"the “{value}” shown, not the date (w:fullDate) still stored under it"
+    if f.kind == "date" and raw.full_date and isinstance(value, str):
+        shown = _shown_date(raw.text)
+        if shown is not None and shown != value:
+            # Never the dates themselves: this one may be a date of birth.
+            return "the picked date (w:fullDate), not the different date shown"
+    if raw.flagged_placeholder:
+        return "the text shown, although the control is marked as showing its placeholder"
+    return None
+
+
+def _shown_date(text: str | None) -> str | None:
+    try:
+        return parse_date(text).isoformat() if text else None
+    except ValueNotUnderstood:
+        return None
 
 
 @dataclass
@@ -117,6 +158,10 @@ class FormRead:
     methods: Counter[str]
     findings: list[Finding]
     missing: list[str]  # pointers of fields the form no longer has
+    # Stand-ins ("TBC", "N/A") typed where a date, number or choice was wanted: pointer → text.
+    stand_ins: dict[str, str] = field(default_factory=dict)
+    # Where a control's parts disagreed, what the reader believed: pointer → explanation.
+    trusted: dict[str, str] = field(default_factory=dict)
 
     @property
     def method(self) -> str:
@@ -131,24 +176,52 @@ class FormRead:
 
 
 
-def _read_table(model: FormModel, table: Table, node: etree._Element,
-                findings: list[Finding]) -> list[dict[str, Any]]:
+def _column_cells(table: Table, header: etree._Element | None) -> list[int | None]:
+    """Which cell of a row holds each column: by position for a form as issued; by the header
+    row's labels for a form issued with other columns (an older version of the form), where a
+    column whose label is not in the header is not on the form (None)."""
+    wanted = [normalise_label(c.label) for c in table.columns]
+    cells = header.findall(qn("w:tc")) if header is not None else []
+    labels = [normalise_label(text_of(c)) for c in cells]
+    if labels[: len(wanted)] == wanted or not any(w in labels for w in wanted):
+        return list(range(len(wanted)))
+    out: list[int | None] = []
+    for i, label in enumerate(wanted):
+        if label in labels:
+            out.append(labels.index(label))
+        elif i < len(labels) and labels[i] not in wanted:
+            out.append(i)  # a header cell renamed by hand: the column stays where it was
+        else:
+            out.append(None)
+    return out
+
+
+def _read_table(model: FormModel, table: Table, node: etree._Element, read: FormRead,
+                language: str) -> list[dict[str, Any]]:
     rows = node.findall(qn("w:tr"))
     header = _header_row_index(rows, table)
+    where = _column_cells(table, rows[header] if rows else None)
+    read.missing.extend(c.pointer for c, i in zip(table.columns, where, strict=True) if i is None)
     items: list[dict[str, Any]] = []
     for row in rows[header + 1:]:
         cells = row.findall(qn("w:tc"))
         # Cells can hide inside row- or cell-level content controls (LibreOffice, Word).
         if not cells:
             cells = row.findall(f".//{qn('w:tc')}")
-        item, problems = table_item(
-            model, table, len(items),
-            ((col, _from_cell(cell), text_of(cell)) for col, cell in
-             zip(table.columns, cells, strict=False)),
-            coerce)
-        if item is not None:
-            items.append(item)
-            findings.extend(problems)
+        raws = [(col, _from_cell(cells[i]), text_of(cells[i]))
+                for col, i in zip(table.columns, where, strict=True)
+                if i is not None and i < len(cells)]
+        got = table_item(model, table, len(items), raws,
+                         lambda f, raw: coerce(f, raw, language), language)
+        if got.item is None:
+            continue
+        for col, raw, _ in raws:
+            note = trusted(col, raw, got.item.get(col.key))
+            if note:
+                read.trusted[col.at(len(items))] = note
+        items.append(got.item)
+        read.findings.extend(got.findings)
+        read.stand_ins.update(got.stand_ins)
     return items
 
 
@@ -156,13 +229,12 @@ def read_document(model: FormModel, document: bytes) -> FormRead:
     """Read word/document.xml against a form model."""
     root = parse_untrusted(document)
     found = scan(root)
+    language = form_language(model)
     instance: dict[str, Any] = {}
     for section in model.sections:
         if not section.is_table:
             instance[section.key] = {}
-    methods: Counter[str] = Counter()
-    findings: list[Finding] = []
-    missing: list[str] = []
+    read = FormRead(instance=instance, methods=Counter(), findings=[], missing=[])
     for f in model.fields():
         raw: ControlValue | str | None = None
         if f.pointer in found.controls:
@@ -172,26 +244,31 @@ def read_document(model: FormModel, document: bytes) -> FormRead:
         elif normalise_label(f.display_label) in found.label_rows:
             raw, way = _from_cell(found.label_rows[normalise_label(f.display_label)]), "labels"
         if raw is None:
-            missing.append(f.pointer)
+            read.missing.append(f.pointer)
             continue
-        methods[way] += 1
+        read.methods[way] += 1
         try:
-            value = coerce(f, raw)
+            value = coerce(f, raw, language)
         except ValueNotUnderstood as exc:
             note = raw if isinstance(raw, str) else (raw.text or "")
-            findings.append(value_not_understood(model, f.pointer, str(exc), note))
+            read.findings.append(value_not_understood(model, f.pointer, str(exc), note))
             continue
-        if value is not None:
+        explained = trusted(f, raw, value)
+        if explained:
+            read.trusted[f.pointer] = explained
+        if isinstance(value, StandIn):
+            read.stand_ins[f.pointer] = str(value)
+        elif value is not None:
             pointers.put(instance, f.pointer, value)
     for table in model.tables():
         node, way = _find_table(table, found)
         if node is None:
-            missing.append(table.pointer)
+            read.missing.append(table.pointer)
             pointers.put(instance, table.pointer, [])
             continue
-        methods[way] += 1
-        pointers.put(instance, table.pointer, _read_table(model, table, node, findings))
-    return FormRead(instance=instance, methods=methods, findings=findings, missing=missing)
+        read.methods[way] += 1
+        pointers.put(instance, table.pointer, _read_table(model, table, node, read, language))
+    return read
 
 
 def document_labels(document: bytes) -> set[str]:
