@@ -55,10 +55,12 @@ def term_dates(term: Term, settings: Mapping[str, Any]) -> TermDates:
         try:
             start, end = dt.date.fromisoformat(given["start"]), dt.date.fromisoformat(given["end"])
             half_term = given.get("half_term")
-            if isinstance(half_term, list):  # [first day, last day] of the half-term break
-                half_term = half_term[0] if half_term else None
-            half = (dt.date.fromisoformat(half_term) if half_term
-                    else start + (end - start) / 2)
+            if isinstance(half_term, list):  # [first, last] day of the break: due the day before
+                half = dt.date.fromisoformat(half_term[0]) - dt.timedelta(days=1)
+            elif half_term:
+                half = dt.date.fromisoformat(half_term)
+            else:
+                half = start + (end - start) / 2
         except (KeyError, TypeError, ValueError) as exc:
             raise SchemaError(
                 f"authority.json: term_dates for {term} need a start and an end written "

@@ -167,17 +167,17 @@ def test_a_form_goes_through_every_state(reg: Register) -> None:
     assert (c1.on_time, c1.passed_first_time, c1.sent_back_on) == (False, False, D(2027, 2, 24))
     assert c1.reasons == ("attendance-not-explained",)
     c2 = next(f for f in status.forms if f.form_id == prompt.form_id)
-    assert c2.return_by == D(2027, 2, 15)  # 5 working days after the meeting written in the form
+    assert c2.return_by == D(2027, 2, 13)  # "within 5 days" of the meeting written in the form
     assert c2.finalised_on == D(2027, 2, 15) and c2.qa_on == D(2027, 2, 12)
 
 
 def test_lateness_counts_from_the_meeting_date_in_the_form(reg: Register) -> None:
     form = issued_form("C5")
     record_issued(reg, [form])
-    # Meeting 20 January; 5 working days later is the 27th; returned on the 29th: late.
+    # Meeting 20 January; "within 5 days" is the 25th; returned on the 29th: late.
     record_version(reg, received(form, "c5", D(2027, 1, 29), "pass", meeting="2027-01-20"))
     state = term_status(reg, on=D(2027, 1, 30)).forms[0]
-    assert (state.state, state.return_by, state.on_time) == ("received-late", D(2027, 1, 27), False)
+    assert (state.state, state.return_by, state.on_time) == ("received-late", D(2027, 1, 25), False)
 
 
 def test_totals_per_school_and_overall(reg: Register) -> None:
@@ -264,7 +264,7 @@ def test_a_first_pep_brings_the_meeting_forward(reg: Register) -> None:
     states = {f.child_id: f for f in term_status(reg, on=D(2027, 1, 12)).forms}
     assert states["C1"].first_pep_by == D(2027, 2, 8) == states["C1"].meeting_by
     assert states["C2"].first_pep_by == D(2027, 2, 1)
-    assert states["C3"].first_pep_by is None and states["C3"].meeting_by == D(2027, 3, 31)
+    assert states["C3"].first_pep_by is None and states["C3"].meeting_by == D(2027, 3, 26)
     assert states["C1"].return_by == D(2027, 2, 15)  # Sutton: 7 calendar days after
     assert _state(reg, D(2027, 2, 9), new.form_id) == "overdue"
     assert _state(reg, D(2027, 2, 9), settled.form_id) == "issued"

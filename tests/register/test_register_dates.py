@@ -16,11 +16,13 @@ SPRING = Term.parse("spring-2027")
 
 
 @pytest.mark.parametrize(("authority", "meeting_by", "return_by"), [
-    ("cheshire-west", D(2027, 2, 14), D(2027, 2, 19)),  # half-term; 5 working days
-    ("sutton", D(2027, 3, 31), D(2027, 4, 7)),  # end of term; 7 calendar days
-    ("barnet", D(2027, 3, 31), D(2027, 4, 10)),  # 10 calendar days
-    ("shropshire", D(2027, 3, 31), D(2027, 4, 14)),  # 10 working days
-    ("nottinghamshire", D(2027, 3, 31), D(2027, 4, 7)),  # 5 working days
+    # The authorities' term dates (authority.json): spring 2027 runs 5 January to 26 March with
+    # half-term from 15 February.
+    ("cheshire-west", D(2027, 2, 14), D(2027, 2, 19)),  # by half-term; "5 days": calendar days
+    ("sutton", D(2027, 3, 26), D(2027, 4, 2)),  # end of term; 7 calendar days
+    ("barnet", D(2027, 3, 26), D(2027, 4, 5)),  # 10 calendar days
+    ("shropshire", D(2027, 3, 26), D(2027, 4, 12)),  # 10 working days, Easter Monday skipped
+    ("nottinghamshire", D(2027, 3, 26), D(2027, 3, 26)),  # completed at the meeting
 ])
 def test_each_authoritys_meeting_and_return_dates(authority: str, meeting_by: D,
                                                   return_by: D) -> None:
