@@ -175,8 +175,9 @@ def _rest_of_the_term(out_dir: Path, authority: str, cases: list[Case], report: 
         atomic_write(path, data, force=True)
         [again] = validate([path], CheckOptions(), on_result=Recorder(reg)).forms
         if again.status == "pass" and again.form_id:
-            framework = load_authority(authority).qa_framework
-            grades = list(framework.get("grades") or ["Good"])
+            from pepforms.register.authority import qa_grades
+
+            grades = qa_grades(authority)
             grade = "Good" if "Good" in grades else grades[0]
             record_qa(reg, again.form_id, grade, by="Demo QA officer",
                       reason="Clear SMART targets; the child's views are recorded.",

@@ -39,9 +39,9 @@ def test_every_child_of_the_term(answers: AnswerSet) -> None:
     assert sum(1 for c in comparisons.values() if c.last is not None) == 3
     barnet = comparisons["B0001"]
     assert barnet.trend == NO_LAST
-    # Barnet rates each previous outcome as well as saying how far it was achieved: both shown.
-    assert barnet.carried and all(" · " in t.rating for t in barnet.carried)
-    assert barnet.carried[0].rating.startswith("Achieved · ")
+    # Barnet rates each previous outcome 1 to 5; the rating is its progress.
+    assert barnet.carried and all(t.rating for t in barnet.carried)
+    assert barnet.carried[0].rating.startswith("5 - Achieves consistently")
 
 
 def test_status_for_one_child(term_folder: Path) -> None:

@@ -276,8 +276,10 @@ def test_fields_csv_makes_a_mosaic_style_import(term_folder: Path, tmp_path: Pat
                                   "Form Status"]
     assert sheets["previous_targets"][0] == ["Form Reference", "Line", "Previous Target",
                                              "Progress Against Target"]
+    # Progress as each form records it: the shared choices, or Barnet's 1-5 rating.
     assert {r[3] for r in sheets["previous_targets"][1:]} <= {
-        "achieved", "partly-achieved", "not-achieved", "carried-forward"}
+        "achieved", "partly-achieved", "not-achieved", "carried-forward", "1", "2", "3", "4",
+        "5"}
 
 
 @pytest.mark.parametrize(("content", "suffix", "message"), [
