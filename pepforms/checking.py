@@ -51,7 +51,8 @@ def _checked(outcome: ReadOutcome, path: Path, options: CheckOptions) -> FormRes
         IdentityInput(path, outcome.model, outcome.read.instance, outcome.properties,
                       outcome.identity_lost), options.roster, options.term)
     findings += validate_instance(outcome.model, outcome.read.instance,
-                                  ValidationContext(returned_on=returned))
+                                  ValidationContext(returned_on=returned,
+                                                    not_asked=outcome.not_asked))
     result.findings = sort_findings(findings)
     result.status = "fail" if any(f.severity == ERROR for f in findings) else "pass"
     result.received = returned

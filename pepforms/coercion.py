@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from pepforms.calendar import term_id
 from pepforms.findings import Finding, make
 from pepforms.schema import Field, FormModel, Table
 from pepforms.values import (
@@ -52,6 +53,8 @@ def coerce_text(f: Field, text: str | None, placeholders: frozenset[str] = froze
         return parse_number(text)
     if f.kind == "choice":
         return choice_value(f, text)
+    if f.kind == "term":
+        return term_id(text)
     return text
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from pepforms import pointers
+from pepforms.asking import drop_not_asked, not_asked
 from pepforms.calendar import working_days_after
 from pepforms.errors import SchemaError
 from pepforms.findings import CATALOGUE, ERROR, Finding, make, sort_findings
@@ -60,6 +61,9 @@ class ValidationContext:
     """What the rules need beyond the instance."""
 
     returned_on: date | None = None  # when the form came back (for pepReturnedInTime)
+    # The questions the returned form did not ask (pepforms.asking.left_out); None: judge by
+    # each question's `x-asked-when` against the instance.
+    not_asked: frozenset[str] | None = None
 
 
 _ROOT: contextvars.ContextVar[tuple[Any, ValidationContext]] = contextvars.ContextVar("pep_root")
@@ -227,14 +231,22 @@ def _generic(pointer: str) -> str:
 
 def validate_instance(model: FormModel, instance: Any,
                       context: ValidationContext | None = None) -> list[Finding]:
-    """Every rule of the form's schema applied to an instance, as sorted findings."""
+    """Every rule of the form's schema applied to an instance, as sorted findings.
+
+    Questions the form did not ask this child (`x-asked-when`) are not held against it."""
     validator = validator_for(model.schema_id)
     token = _ROOT.set((instance, context or ValidationContext()))
     try:
         errors = list(validator.iter_errors(instance))
     finally:
         _ROOT.reset(token)
-    return sort_findings(_most_specific([to_finding(model, e, instance) for e in errors]))
+    findings = _most_specific([to_finding(model, e, instance) for e in errors])
+    skipped: set[str] = set()
+    if context is not None and context.not_asked is not None:
+        skipped = set(context.not_asked)
+    elif isinstance(instance, Mapping):
+        skipped = not_asked(model, instance)
+    return sort_findings(drop_not_asked(findings, skipped))
 
 
 def _most_specific(findings: list[Finding]) -> list[Finding]:

@@ -12,7 +12,8 @@ from datetime import date
 
 from lxml import etree
 
-from pepforms.schema import PLACEHOLDERS, Field
+from pepforms.calendar import term_label
+from pepforms.schema import EARLIER_PLACEHOLDERS, PLACEHOLDERS, Field
 from pepforms.values import clean_text, format_date, format_money, format_number
 from pepforms.word.ooxml import CHECKED_GLYPH, UNCHECKED_GLYPH, el, qn, text_of
 
@@ -22,6 +23,7 @@ VALUE_STYLE = "DefaultParagraphFont"
 # Placeholder texts that mean "nothing entered": ours, and Word's and LibreOffice's defaults.
 KNOWN_PLACEHOLDERS = frozenset(
     {p for p in PLACEHOLDERS.values() if p}
+    | EARLIER_PLACEHOLDERS
     | {
         "Click or tap here to enter text.",
         "Click here to enter text.",
@@ -60,9 +62,9 @@ def _type_element(field: Field, slot: str | None) -> etree._Element:
                   el("w14:checked", {"w14:val": checked}),
                   el("w14:checkedState", {"w14:val": "2612", "w14:font": "MS Gothic"}),
                   el("w14:uncheckedState", {"w14:val": "2610", "w14:font": "MS Gothic"}))
-    if kind == "multiline":
-        return el("w:richText")
-    return el("w:text")
+    # Every typed answer is a rich-text control, short ones too: LibreOffice 7.4 draws a
+    # plain-text control's placeholder in black (as if filled in) and a rich-text one in grey.
+    return el("w:richText")
 
 
 def build_control(field: Field, *, tag: str, sdt_id: int, slot: str | None = None,
@@ -174,6 +176,8 @@ def _display(field: Field, value: object) -> str:
         return ""
     if field.kind == "choice":
         return field.label_for(value)
+    if field.kind == "term":
+        return term_label(str(value))
     if field.kind == "date":
         return format_date(date.fromisoformat(str(value)))
     if field.kind == "money":
