@@ -7,6 +7,8 @@ touched. One form that cannot be annotated is reported and the others are still 
 from __future__ import annotations
 
 import os
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,38 @@ def _note_text(f: Finding) -> str:
     return f.message if f.severity == ERROR else f"Warning: {f.message}"
 
 
+_MISSING = re.compile(r"no item named '([^']+)'")
+
+
+def _bad_part(path: Path) -> str | None:
+    """The first XML part of the package that does not parse, if any."""
+    from pepforms.word.ooxml import parse_untrusted
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if info.filename.endswith((".xml", ".rels")) and info.file_size < 2**26:
+                    try:
+                        parse_untrusted(zf.read(info))
+                    except ValueError:
+                        return info.filename
+    except (OSError, zipfile.BadZipFile):
+        return None
+    return None
+
+
+def _why(path: Path, exc: Exception) -> Finding:
+    """The catalogue finding for a copy that could not be made, as warning on the form."""
+    missing = _MISSING.search(str(exc)) if isinstance(exc, KeyError) else None
+    if missing:
+        return make("missing-part", detail=missing.group(1), severity="warning")
+    bad = _bad_part(path)
+    if bad and "styles" in bad:
+        return make("damaged-styles", severity="warning", note=bad)
+    return make("annotate-failed", severity="warning",
+                note=f"{type(exc).__name__}" + (f" in {bad}" if bad else ""))
+
+
 def annotate(report: Report, out_dir: Path, *, force: bool = False) -> list[Annotated]:
     """Write the annotated copies; one outcome per form that has findings."""
     from pepforms.word.annotate import Note, annotate_docx
@@ -56,8 +90,7 @@ def annotate(report: Report, out_dir: Path, *, force: bool = False) -> list[Anno
             data = annotate_docx(form_model(result.authority, result.phase),
                                  Path(source).read_bytes(), notes)
         except Exception as exc:  # one form's fault never stops the others' copies
-            out.append(Annotated(source, None, make(
-                "annotate-failed", note=f"{type(exc).__name__}")))
+            out.append(Annotated(source, None, _why(Path(source), exc)))
             continue
         atomic_write(target, data, force=force)
         out.append(Annotated(source, target))

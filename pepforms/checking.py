@@ -21,8 +21,10 @@ from pepforms.matching import IdentityInput, differs_from_roster, identity_findi
 from pepforms.outputs import check_output_file, check_output_folder, refuse_overlap, require_inputs
 from pepforms.reading import ReadOutcome, read_form_file
 from pepforms.report.model import FormResult, Report
+from pepforms.report.render import term_label
 from pepforms.roster import Child
 from pepforms.schema import load_authority
+from pepforms.terminal import printable
 from pepforms.validate.engine import ValidationContext, validate_instance
 from pepforms.validate.quality import indicative_grade
 
@@ -39,6 +41,7 @@ class CheckOptions:
     term: Term | None = None
     received: date | None = None  # when the forms came back; else each form's last-saved date
     keep_answers: bool = True  # keep each form's answers in its result (exports need them)
+    roster_rejected: Mapping[str, Finding] | None = None  # child id → why its row was refused
 
 
 def _checked(outcome: ReadOutcome, path: Path, options: CheckOptions) -> FormResult:
@@ -49,7 +52,8 @@ def _checked(outcome: ReadOutcome, path: Path, options: CheckOptions) -> FormRes
     findings = list(result.findings)
     findings += identity_findings(
         IdentityInput(path, outcome.model, outcome.read.instance, outcome.properties,
-                      outcome.identity_lost), options.roster, options.term)
+                      outcome.identity_lost), options.roster, options.term,
+        options.roster_rejected)
     findings += validate_instance(outcome.model, outcome.read.instance,
                                   ValidationContext(returned_on=returned,
                                                     not_asked=outcome.not_asked))
@@ -130,7 +134,23 @@ def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, j
             result.instance = None
         results.append(result)
     results.sort(key=lambda r: r.path)
+    _flag_duplicates(results)
     return Report(results, created=date.today())
+
+
+def _flag_duplicates(results: list[FormResult]) -> None:
+    """Two returned forms for the same child and term: a warning on each naming the other."""
+    groups: dict[tuple[str, str], list[FormResult]] = {}
+    for r in results:
+        if r.status != "unreadable" and r.child_id and r.term:
+            groups.setdefault((r.child_id, r.term), []).append(r)
+    for (child_id, term), same in groups.items():
+        if len(same) < 2:
+            continue
+        for r in same:
+            others = ", ".join(printable(Path(o.path).name) for o in same if o is not r)
+            r.findings = sort_findings([*r.findings, make(
+                "duplicate-return", detail=child_id, other=others, value=term_label(term))])
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,8 +187,7 @@ def _roster_for(job: ValidateJob) -> tuple[dict[str, Child] | None, list[Finding
 
     # The roster's term sets each child's year group; without --term, the term we are in.
     term = job.term or Term.containing(date.today())
-    kwargs = {"sheet": job.sheet} if job.sheet else {}
-    rows = read_roster(job.roster, term, job.column_map, **kwargs)
+    rows = read_roster(job.roster, term, job.column_map, sheet=job.sheet or None)
     return {c.child_id: c for c in rows.children}, list(rows.problems)
 
 
@@ -197,16 +216,22 @@ def run_validate(job: ValidateJob, *, progress: Callable[[int], None] | None = N
     files = collect_paths(job.paths)
     if not files:
         raise PepformsError("No forms found in " + ", ".join(str(p) for p in job.paths) + ".")
+    rejected = {f.child_id: f for f in roster_findings if f.severity == ERROR and f.child_id}
     options = CheckOptions(roster=roster, term=job.term, received=job.received,
-                           keep_answers=False)
+                           keep_answers=False, roster_rejected=rejected)
     report = validate(files, options, jobs=job.jobs, progress=progress, on_total=on_total,
                       on_result=on_result)
     report.roster_findings = roster_findings
+    # Copies first, so a form whose copy could not be made says so in every report.
+    annotated = annotate(report, job.annotate_dir, force=job.force) if job.annotate_dir else []
+    for outcome in annotated:
+        if outcome.problem is not None:
+            result = next(r for r in report.forms if r.path == outcome.source)
+            result.findings = sort_findings([*result.findings, outcome.problem])
     written = []
     for out, render in ((job.json_out, report_json), (job.csv_out, findings_csv),
                         (job.html_out, lambda r: report_html(r).encode("utf-8"))):
         if out is not None:
             atomic_write(out, render(report), force=job.force)
             written.append(out)
-    annotated = annotate(report, job.annotate_dir, force=job.force) if job.annotate_dir else []
     return ValidateOutcome(report, written, annotated)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -47,10 +49,18 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_TOOL)
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 class _Group(click.Group):
     """Turns PepformsError (and any unexpected fault) into exit code 2 with a plain message."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # SIGTERM stops a command like Ctrl-C does: temporary files are removed and worker
+        # processes are ended on the way out, so nothing is left half-written or still running.
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _interrupted)
         try:
             return super().invoke(ctx)
         except PepformsError as exc:
@@ -200,8 +210,7 @@ def generate(authority: str, term: str, roster_path: Path, sheet: str | None,
                      force=force, jobs=jobs, previous=previous, pdf="pdf" in formats,
                      sheet=sheet, progress=bar.update, on_total=bar.set_total)
     for problem in result.problems:
-        where = f"roster row {problem.line}: " if problem.line else ""
-        click.echo(f"{problem.severity}: {where}{problem.message}", err=True)
+        click.echo(f"{problem.severity}: {problem.message}", err=True)
     for file, reason in result.previous_not_used:
         click.echo(f"not carried forward: {printable(file)}: {reason}", err=True)
     blanks = [f for f in result.forms if f.kind == "blank form"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,23 @@ def demo_roster(authority: str, cases: list[Case], out: Path) -> Path:
     return out
 
 
+def distinct_children(cases: list[Case]) -> list[Case]:
+    """The sample returns, each for a child of its own: the samples reuse a few fictional
+    children, and in one batch the same child's form twice is (rightly) a duplicate."""
+    seen: dict[str, int] = {}
+    out = []
+    for case in cases:
+        child_id = case.instance["child"]["child_id"]
+        n = seen.get(child_id, 0)
+        seen[child_id] = n + 1
+        if n:
+            instance = copy.deepcopy(case.instance)
+            instance["child"]["child_id"] = f"{child_id}{n:02d}"
+            case = replace(case, instance=instance)
+        out.append(case)
+    return out
+
+
 def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = False) -> DemoSummary:
     a = load_authority(authority)
     lines = [f"pepforms demo: {a.name}, {DEMO_TERM}", ""]
@@ -84,7 +101,7 @@ def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = F
     if not force and (forms_dir.exists() or returned_dir.exists()):
         raise OutputExistsError(f"{out_dir} already holds a demo; use --force to replace it, "
                                 "or --out for a new folder.")
-    cases = [c for c in discover(authority) if not c.tamper]
+    cases = distinct_children([c for c in discover(authority) if not c.tamper])
     if not cases:
         raise PepformsError(f"There are no sample cases for {authority}.")
     roster = demo_roster(authority, cases, out_dir / "roster.csv")

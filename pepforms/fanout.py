@@ -30,7 +30,9 @@ def _die_with_parent() -> None:
                 os._exit(1)
         except (OSError, AttributeError):  # no prctl: the pool's own shutdown still applies
             pass
-    # Ctrl-C goes to the whole process group; the parent decides, workers just stop quietly.
+    # A forked worker inherits the parent's handlers: SIGTERM must end it, not be caught;
+    # Ctrl-C goes to the whole process group, and the parent decides what happens then.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 

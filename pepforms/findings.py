@@ -25,12 +25,22 @@ class Finding:
     message: str
     note: str = ""
     field: str = ""  # the field's name as the form shows it, e.g. "SMART targets, row 2: Who"
+    # Roster findings only: the row a spreadsheet shows (the heading is row 1), and the child.
+    line: int | None = None
+    child_id: str = ""
 
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.pointer, self.code, self.severity, self.message)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The finding as JSON; `line` and `child_id` only when set, so a validation report's
+        findings keep the shape the README documents."""
+        data = asdict(self)
+        if self.line is None:
+            del data["line"]
+        if not self.child_id:
+            del data["child_id"]
+        return data
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,20 @@ CATALOGUE: dict[str, Code] = {
     "damaged-file": Code(ERROR, "Damaged file",
                          "This file is damaged or was not fully saved or downloaded ({detail}). "
                          "Ask the school to send it again."),
+    "corrupt-compressed-data": Code(ERROR, "Damaged inside",
+                                    "Part of this file's compressed contents is corrupt (it was "
+                                    "probably damaged in transfer or on a disk), so it cannot be "
+                                    "read. Ask the school to send the form again; if they can, "
+                                    "they should open it in Word first and save it afresh."),
+    "missing-part": Code(ERROR, "Part of the document missing",
+                         "This document refers to a part of itself that is missing ({detail}), "
+                         "so an annotated copy could not be made. Open it in Word (which repairs "
+                         "it), save it, and check it again; or send the school the findings "
+                         "from the report."),
+    "damaged-styles": Code(ERROR, "Document styles damaged",
+                           "This document's styles are damaged, so an annotated copy could not "
+                           "be made. Open it in Word (which repairs it), save it, and check it "
+                           "again; or send the school the findings from the report."),
     "macro-enabled": Code(ERROR, "Contains macros",
                           "This document contains macros, which pepforms does not open. Save it "
                           "as a Word Document (.docx) without macros and check it again."),
@@ -89,6 +113,17 @@ CATALOGUE: dict[str, Code] = {
                              "This form's hidden details ({detail}) are damaged, so pepforms "
                              "cannot check it is unchanged. Ask the school to send back the form "
                              "they were sent for this child."),
+    "identity-unconfirmed": Code(ERROR, "Which child cannot be confirmed",
+                                 "This form lost the hidden details that were issued with it, so "
+                                 "nothing confirms it is child {detail}'s, or that the details "
+                                 "filled in by the Virtual School are unchanged. Check it "
+                                 "against the roster (validate --roster), or ask the school to "
+                                 "send back the form they were sent."),
+    "identity-other-key": Code(ERROR, "Issued elsewhere",
+                               "This form was issued with another identity key (key {detail}), "
+                               "so pepforms cannot check here that its pre-filled details are "
+                               "unchanged. Check it on the computer that issued it, or share "
+                               "the authority's key file with this one (see the README)."),
     "annotate-failed": Code(ERROR, "No annotated copy",
                             "An annotated copy of this form could not be made (the file is "
                             "damaged in a way Word may repair). Send the school the findings "
@@ -114,6 +149,15 @@ CATALOGUE: dict[str, Code] = {
                           "The child this form is for (child ID {detail}) is not on the roster "
                           "you gave. Check it is one of your children: if not, it may be a data "
                           "protection breach."),
+    "roster-row-not-used": Code(ERROR, "Roster row not used",
+                                "The roster's row for child {detail} (row {line}) was not used "
+                                "because it has a problem (see the roster problems above), so "
+                                "this form could not be checked against the roster. Correct "
+                                "that row in the roster and check the form again."),
+    "duplicate-return": Code(WARNING, "Returned twice",
+                             "Another form for child {detail} and the {value} came back in the "
+                             "same batch ({other}). Check which is the current one before either "
+                             "goes to quality assurance."),
     "wrong-term": Code(WARNING, "Different term",
                        "This form was issued for {detail}. Check it is the current PEP and not "
                        "last term's."),
@@ -182,6 +226,84 @@ CATALOGUE: dict[str, Code] = {
     "score-out-of-range": Code(ERROR, "Score out of range", "“{label}” must be a score from "
                                "{detail}."),
     "action-incomplete": Code(ERROR, "Action incomplete", "{detail}"),
+    # ---- the roster (for business support; the row and child are in `line` and `child_id`, and
+    # a message never holds a name or a date of birth). An error means the row was skipped.
+    "roster-missing-child-id": Code(ERROR, "Child id missing",
+                                    "{where}: the {column} is blank. Every child needs their id "
+                                    "from the case management system; fill it in or delete the "
+                                    "row. This row was skipped."),
+    "roster-duplicate-child-id": Code(ERROR, "Child id repeated",
+                                      "{where}: this child id is already used on {first_seen}. "
+                                      "Each child must appear once: delete the repeated row or "
+                                      "correct the id. This row was skipped."),
+    "roster-missing-name": Code(ERROR, "Name missing",
+                                "{where}: the {column} is blank. Fill it in. This row was skipped."),
+    "roster-missing-date-of-birth": Code(ERROR, "Date of birth missing",
+                                         "{where}: the {column} is blank. Fill it in, day first, "
+                                         "like 14/01/2016. This row was skipped."),
+    "roster-impossible-date": Code(ERROR, "Not a date",
+                                   "{where}: the {column} is not a date that exists or is not "
+                                   "written day first. Write it like 14/01/2016. This row was "
+                                   "skipped."),
+    "roster-bad-curriculum": Code(ERROR, "Curriculum not understood",
+                                  '{where}: the {column} must be "mainstream", "targeted" or blank '
+                                  "(blank means mainstream). This row was skipped."),
+    "roster-bad-year-group": Code(ERROR, "Year group not understood",
+                                  "{where}: the {column} is not a year group. Write R for "
+                                  "Reception, N for Nursery, or a number like 5 or Year 5; leave "
+                                  "it blank to work it out from the date of birth. This row was "
+                                  "skipped."),
+    "roster-too-young-for-pep": Code(ERROR, "Too young for a PEP",
+                                     "{where}: this child is under {min_age} at the start of the "
+                                     "{term}, too young for a PEP. Check the date of birth, or "
+                                     "leave the child off this term's roster. This row was "
+                                     "skipped."),
+    "roster-too-old-for-pep": Code(ERROR, "Too old for a PEP",
+                                   "{where}: this child would be in Year {group} in "
+                                   "{academic_year}, past Year {max_group}, too old for a PEP. "
+                                   "Check the date of birth and year group, or leave the child "
+                                   "off the roster. This row was skipped."),
+    "roster-date-entered-care-before-birth": Code(ERROR, "Entered care before birth",
+                                                  "{where}: the {column} is before the date of "
+                                                  "birth. Check both dates. This row was "
+                                                  "skipped."),
+    "roster-year-group-far-from-age": Code(WARNING, "Year group far from age",
+                                           "{where}: the {column} says {stated}, but the date of "
+                                           "birth gives {computed}. The roster's year group is "
+                                           "used; check it is right."),
+    "roster-date-entered-care-in-future": Code(WARNING, "Entered care in the future",
+                                               "{where}: the {column} is in the future. Check "
+                                               "it."),
+    "roster-missing-upn": Code(WARNING, "UPN missing",
+                               "{where}: the {column} {recorded}. Ask the school for it; the form "
+                               "will go out without it."),
+    "roster-bad-upn": Code(WARNING, "UPN not in the right form",
+                           "{where}: the {column} is not in the right form: 13 characters, a "
+                           "letter, then 11 digits, then a digit or a letter. Check it with the "
+                           "school."),
+    "roster-bad-upn-check-letter": Code(WARNING, "UPN check letter wrong",
+                                        "{where}: the {column} has a first letter that does not "
+                                        "match the rest of the number, so it has probably been "
+                                        "mistyped. Check it with the school."),
+    "roster-no-setting": Code(WARNING, "No school or setting",
+                              "{where}: the {column} is blank. A child of school age needs a "
+                              "school or college for the form to go to; fill it in."),
+    "roster-bad-email": Code(WARNING, "Not an email address",
+                             "{where}: the {column} does not look like an email address "
+                             "(name@example.org). Correct it."),
+    "roster-missing-value": Code(WARNING, "Value missing",
+                                 "{where}: the {column} is blank. Fill it in."),
+    "roster-control-characters": Code(WARNING, "Hidden control characters removed",
+                                      "{where}: the {column} held {count} hidden control "
+                                      "character(s), which a Word form cannot hold, so they were "
+                                      "removed. Check the value in the roster."),
+    "roster-column-map-entry-not-used": Code(WARNING, "Column map heading not in the roster",
+                                             'The column map mentions the heading "{heading}", '
+                                             "but the roster has no column with that heading. "
+                                             "Check the spelling in the column map."),
+    "roster-no-children": Code(WARNING, "No children",
+                               "The roster has a heading row but no children. Add a row per "
+                               "child."),
 }
 
 

@@ -17,6 +17,7 @@ from pepforms.asking import asked, instance_of
 from pepforms.calendar import Term, key_stage, year_group_label
 from pepforms.coercion import normalise_label
 from pepforms.fileio import atomic_write
+from pepforms.keys import authority_key, key_id
 from pepforms.resources import templates_dir
 from pepforms.roster import Child
 from pepforms.schema import Authority, FormModel, Table, clear_caches, form_model, load_authority
@@ -235,7 +236,8 @@ def form_content(model: FormModel, child: Child, term: Term,
     identity = form_id(model.authority, term, child.child_id)
     locked = {f.pointer: values[f.pointer] for f in model.fields()
               if f.locked and f.pointer in values}
-    digests = prefill_digests(identity, locked)
+    key = authority_key(model.authority)
+    digests = prefill_digests(key, identity, locked)
     properties = {
         "form_id": identity,
         "authority": model.authority,
@@ -245,6 +247,7 @@ def form_content(model: FormModel, child: Child, term: Term,
         "schema_id": model.schema_id,
         "schema_version": model.version,
         "prefill": json.dumps(digests, sort_keys=True),
+        "key_id": key_id(key),
         "prefill_digest": overall_digest(digests),
     }
     header = f"{child.first_name} {child.last_name.upper()} · {year_group_label(child.year_group)} · " \

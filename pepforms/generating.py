@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pepforms.calendar import Term, phase_for
-from pepforms.errors import OutputExistsError, PepformsError, TemplateError
-from pepforms.fileio import atomic_write, safe_name
+from pepforms.errors import OutputExistsError, TemplateError
+from pepforms.fanout import fan_out
+from pepforms.fileio import NAME_BYTES, atomic_write, inside, remove_leftovers, safe_name, write_if_changed
 from pepforms.finalising import record_for_instance, record_pdf
+from pepforms.findings import Finding
 from pepforms.forms import form_content, form_id, template_path
 from pepforms.outputs import check_output_folder, refuse_overlap, require_inputs
 from pepforms.pdf.fillable import build_fillable
 from pepforms.previous import PreviousForm, carried_for, load_previous
 from pepforms.report.csvfile import csv_bytes
-from pepforms.roster import Child, Roster, RosterProblem, read_roster
+from pepforms.roster import Child, Roster, read_roster
 from pepforms.schema import form_model, load_authority, resolve_authority
 from pepforms.word.render import PreparedTemplate, context_for
 
@@ -52,7 +53,7 @@ class GenerateResult:
     previous_not_used: list[tuple[str, str]] = field(default_factory=list)
 
     @property
-    def problems(self) -> list[RosterProblem]:
+    def problems(self) -> list[Finding]:
         return self.roster.problems
 
     @property
@@ -67,14 +68,24 @@ class GenerateResult:
 def school_folder(child: Child) -> str:
     if not child.school_name.strip():
         return "No setting (health visitor)"
-    name = safe_name(child.school_name)
-    return f"{name} ({child.school_urn})" if child.school_urn else name
+    name = safe_name(child.school_name, fallback="School", max_bytes=120)
+    urn = safe_name(child.school_urn, fallback="", max_bytes=30)
+    return f"{name} ({urn})" if urn else name
+
+
+def _stem(child: Child, tail: str) -> str:
+    """`Surname-First-<child id>-<tail>`: the names are cut to fit, the id and tail never."""
+    child_id = safe_name(child.child_id, fallback="no-id", max_bytes=40)
+    tail = safe_name(tail, fallback="form", max_bytes=40)
+    names = "-".join(safe_name(n, fallback="", max_bytes=NAME_BYTES).replace(" ", "-")
+                     for n in (child.last_name, child.first_name) if n.strip())
+    room = NAME_BYTES - len(f"-{child_id}-{tail}.docx".encode())
+    names = safe_name(names, fallback="", max_bytes=room).strip("-")
+    return f"{names}-{child_id}-{tail}" if names else f"{child_id}-{tail}"
 
 
 def form_filename(child: Child, term: Term) -> str:
-    surname = safe_name(child.last_name).replace(" ", "-")
-    first = safe_name(child.first_name).replace(" ", "-")
-    return safe_name(f"{surname}-{first}-{child.child_id}-{term}") + ".docx"
+    return _stem(child, str(term)) + ".docx"
 
 
 def _relative_path(child: Child, term: Term, pack: bool = False) -> Path:
@@ -87,10 +98,22 @@ def _relative_path(child: Child, term: Term, pack: bool = False) -> Path:
 
 
 def previous_pdf_name(child: Child, previous_term: str) -> str:
-    surname = safe_name(child.last_name).replace(" ", "-")
-    first = safe_name(child.first_name).replace(" ", "-")
-    return safe_name(f"{surname}-{first}-{child.child_id}-{previous_term or 'last-term'}-finalised") \
-        + ".pdf"
+    return _stem(child, f"{previous_term or 'last-term'}-finalised") + ".pdf"
+
+
+def unique_paths(paths: list[Path]) -> list[Path]:
+    """The same paths, a suffix added where two would be the same file (case-insensitively, as
+    on Windows and macOS), so no roster is refused for a clash of names."""
+    seen: set[str] = set()
+    out = []
+    for path in paths:
+        candidate, n = path, 2
+        while candidate.as_posix().casefold() in seen:
+            candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+            n += 1
+        seen.add(candidate.as_posix().casefold())
+        out.append(candidate)
+    return out
 
 
 # Per-process cache of prepared templates (the expensive part is done once per process).
@@ -135,7 +158,8 @@ def _previous_record(job: _Job) -> bytes:
     return pdf
 
 
-def _render_one(job: _Job) -> list[GeneratedForm]:
+def _render_files(job: _Job) -> tuple[str, list[tuple[Path, bytes, str]]]:
+    """The form id and every file (relative path, bytes, kind) one child's job makes."""
     term = Term.parse(job.term)
     model = form_model(job.authority, job.child.phase)
     template = prepared_template(template_path(job.authority, job.child.phase))
@@ -153,14 +177,29 @@ def _render_one(job: _Job) -> list[GeneratedForm]:
     if job.previous is not None:
         name = previous_pdf_name(job.child, job.previous.term)
         files.append((job.relative.parent / name, _previous_record(job), "last term's PEP (PDF)"))
+    return content.form_id, files
+
+
+def _same_as_there(target: Path, blob: bytes) -> bool:
+    try:
+        return target.is_file() and target.stat().st_size == len(blob) and \
+            target.read_bytes() == blob
+    except OSError:
+        return False
+
+
+def _render_one(job: _Job) -> list[GeneratedForm]:
+    form_id, files = _render_files(job)
     out = []
     for relative, blob, kind in files:
-        atomic_write(job.out / relative, blob, force=job.force)
+        target = inside(job.out, relative)
+        if not _same_as_there(target, blob):  # a re-run keeps what is already right
+            atomic_write(target, blob, force=job.force)
         out.append(GeneratedForm(
             child_id=job.child.child_id,
             school=job.child.school_name or "No setting",
             phase=job.child.phase,
-            form_id=content.form_id,
+            form_id=form_id,
             file=relative.as_posix(),
             sha256=hashlib.sha256(blob).hexdigest(),
             kind=kind,
@@ -174,10 +213,11 @@ def _manifest_csv(forms: Iterable[GeneratedForm]) -> bytes:
                       for f in forms))
 
 
-def _problems_csv(problems: Iterable[RosterProblem]) -> bytes:
+def _problems_csv(problems: Iterable[Finding]) -> bytes:
+    # A roster finding points at /child/<column>.
     return csv_bytes(["line", "child_id", "column", "severity", "code", "message"],
-                     ([p.line or "", p.child_id, p.column or "", p.severity, p.code, p.message]
-                      for p in problems))
+                     ([p.line or "", p.child_id, p.pointer.removeprefix("/child/"), p.severity,
+                       p.code, p.message] for p in problems))
 
 
 def generate(
@@ -204,8 +244,7 @@ def generate(
     the_term = term if isinstance(term, Term) else Term.parse(term)
     authority = resolve_authority(authority)
     _check_job(roster_path, out_dir, previous, column_map)
-    kwargs = {"sheet": sheet} if sheet else {}
-    roster = read_roster(roster_path, the_term, column_map, **kwargs)
+    roster = read_roster(roster_path, the_term, column_map, sheet=sheet or None)
     phases = sorted({c.phase for c in roster.children})
     for phase in phases:
         form_model(authority, phase)
@@ -214,33 +253,28 @@ def generate(
                                 f"`pepforms template build {authority}`.")
     last_term = load_previous(previous, authority) if previous is not None else None
     pack = last_term is not None
+    relatives = unique_paths([_relative_path(c, the_term, pack) for c in roster.children])
     jobs_list = [
-        _Job(authority, str(the_term), child, out_dir, _relative_path(child, the_term, pack),
-             force, last_term.for_child(child) if last_term else None, pdf)
-        for child in roster.children
+        _Job(authority, str(the_term), child, out_dir, relative, force,
+             last_term.for_child(child) if last_term else None, pdf)
+        for child, relative in zip(roster.children, relatives, strict=True)
     ]
-    _check_outputs(out_dir, [j.relative for j in jobs_list], force)
+    for job in jobs_list:
+        inside(out_dir, job.relative)
+    remove_leftovers(out_dir)
+    _check_outputs(jobs_list, force)
     if on_total:
         on_total(len(jobs_list))
     forms: list[GeneratedForm] = []
-    if jobs > 1 and len(jobs_list) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for done in pool.map(_render_one, jobs_list, chunksize=4):
-                forms.extend(done)
-                if progress:
-                    progress(1)
-    else:
-        for job in jobs_list:
-            forms.extend(_render_one(job))
-            if progress:
-                progress(1)
+    for done in fan_out(_render_one, jobs_list, jobs, progress, chunksize=4):
+        forms.extend(done)
     manifest = out_dir / MANIFEST
-    atomic_write(manifest, _manifest_csv(forms), force=True)
+    write_if_changed(manifest, _manifest_csv(forms))
     if roster.problems:
-        atomic_write(out_dir / ROSTER_PROBLEMS, _problems_csv(roster.problems), force=True)
+        write_if_changed(out_dir / ROSTER_PROBLEMS, _problems_csv(roster.problems))
     leftovers = last_term.leftovers(roster.children) if last_term else []
     if last_term is not None:
-        atomic_write(out_dir / PREVIOUS_NOT_USED, _leftovers_csv(leftovers), force=True)
+        write_if_changed(out_dir / PREVIOUS_NOT_USED, _leftovers_csv(leftovers))
         _school_summaries(out_dir, the_term, roster.children, forms)
     return GenerateResult(out_dir=out_dir, forms=forms, roster=roster, manifest=manifest,
                           previous_not_used=leftovers)
@@ -272,8 +306,7 @@ def _school_summaries(out_dir: Path, term: Term, children: list[Child],
                 lines.append("    no PEP from last term (new to the Virtual School or to care)")
         lines += ["", "Please return the completed form by secure email within the time the "
                       "Virtual School asks.", ""]
-        atomic_write(out_dir / folder / SCHOOL_SUMMARY, "\r\n".join(lines).encode("utf-8"),
-                     force=True)
+        write_if_changed(out_dir / folder / SCHOOL_SUMMARY, "\r\n".join(lines).encode("utf-8"))
 
 
 def _check_job(roster: Path, out_dir: Path, previous: Path | None,
@@ -289,20 +322,23 @@ def _check_job(roster: Path, out_dir: Path, previous: Path | None,
     check_output_folder(out_dir, force=True, must_be_empty=False)
 
 
-def _check_outputs(out_dir: Path, relatives: list[Path], force: bool) -> None:
-    seen: set[Path] = set()
-    for rel in relatives:
-        if rel in seen:
-            raise PepformsError(f"Two children would be written to the same file {rel}.")
-        seen.add(rel)
+def _check_outputs(jobs: list[_Job], force: bool) -> None:
+    """Before anything is written: a form already there is fine if it is exactly what this run
+    would write (a re-run completes what is missing); one that differs needs `force`."""
     if force:
         return
-    existing = [rel for rel in relatives if (out_dir / rel).exists()]
-    if existing:
+    differ = []
+    for job in jobs:
+        if not (job.out / job.relative).exists():
+            continue
+        _, files = _render_files(job)
+        differ += [rel for rel, blob, _ in files
+                   if (job.out / rel).exists() and not _same_as_there(job.out / rel, blob)]
+    if differ:
         raise OutputExistsError(
-            f"{len(existing)} form(s) already exist in {out_dir} (for example {existing[0]}). "
-            "Nothing was written. Use a new folder, or --force to replace them."
-        )
+            f"{len(differ)} file(s) already in {jobs[0].out} differ from what this run would "
+            f"write (for example {differ[0]}). Nothing was written. Use a new folder, or "
+            "--force to replace them.")
 
 
 __all__ = ["generate", "GenerateResult", "GeneratedForm", "form_id", "school_folder"]

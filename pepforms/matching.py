@@ -7,6 +7,7 @@ child id read from the form, the file name it came back under, and (when given) 
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from pepforms import pointers
 from pepforms.calendar import Term
 from pepforms.coercion import normalise_label
 from pepforms.findings import Finding, make
+from pepforms.keys import authority_key, key_id
 from pepforms.roster import Child
 from pepforms.schema import FormModel
 from pepforms.word.identity import value_digest
@@ -73,17 +75,23 @@ def _file_name_findings(form: IdentityInput) -> list[Finding]:
 
 def _locked_findings(form: IdentityInput) -> list[Finding]:
     props = form.properties
+    if not props:
+        return []  # identity lost: the caller says so; the register holds the issued values
     form_id = props.get("form_id", "")
     try:
         digests = json.loads(props.get("prefill") or "{}")
     except ValueError:
         digests = None
-    if not isinstance(digests, dict):
+    if not isinstance(digests, dict) or not all(isinstance(v, str) for v in digests.values()):
         return [make("identity-damaged", detail="its record of the pre-filled details")]
+    key = authority_key(form.model.authority)
+    if digests and props.get("key_id") != key_id(key):
+        return [make("identity-other-key", detail=props.get("key_id") or "none")]
     out = []
     for pointer, digest in digests.items():
         value = pointers.get(form.instance, pointer)
-        if value is None or value_digest(form_id, pointer, value) != digest:
+        if value is None or not hmac.compare_digest(
+                value_digest(key, form_id, pointer, value), digest):
             section, label = form.model.describe(pointer)
             out.append(make("locked-value-changed", pointer=pointer,
                             section=section.title if section else "",
@@ -92,8 +100,14 @@ def _locked_findings(form: IdentityInput) -> list[Finding]:
 
 
 def _roster_findings(child_id: str, form_child: Mapping[str, Any],
-                     roster: Mapping[str, Child]) -> list[Finding]:
+                     roster: Mapping[str, Child],
+                     rejected: Mapping[str, Finding]) -> list[Finding]:
     child = roster.get(child_id)
+    if child is None and child_id in rejected:
+        # Not a breach: the roster's own row for this child was refused (a mistyped date...).
+        row = rejected[child_id]
+        return [make("roster-row-not-used", pointer="/child/child_id", section=ABOUT_CHILD,
+                     detail=child_id, line=str(row.line or "?"))]
     if child is None:
         return [make("not-on-roster", pointer="/child/child_id", section=ABOUT_CHILD,
                      detail=child_id)]
@@ -106,8 +120,18 @@ def _roster_findings(child_id: str, form_child: Mapping[str, Any],
                          f"{child_id}.")]
 
 
+def _confirmed(child_id: str, form_child: Mapping[str, Any],
+               roster: Mapping[str, Child] | None) -> bool:
+    """The roster vouches for every child detail the form shows (id, names, date of birth)."""
+    if roster is None or child_id not in roster:
+        return False
+    shown = [k for k in ("first_name", "last_name", "date_of_birth") if form_child.get(k)]
+    return len(shown) == 3 and not differs_from_roster(form_child, roster[child_id])
+
+
 def identity_findings(form: IdentityInput, roster: Mapping[str, Child] | None,
-                      term: Term | None) -> list[Finding]:
+                      term: Term | None,
+                      rejected: Mapping[str, Finding] | None = None) -> list[Finding]:
     """Every disagreement about whom and when this form is for, and whether we can tell at all."""
     props = form.properties
     form_child = form.instance.get("child", {})
@@ -122,7 +146,11 @@ def identity_findings(form: IdentityInput, roster: Mapping[str, Child] | None,
     if not child_id:
         findings.append(make("identity-unknown", pointer="/child/child_id", section=ABOUT_CHILD))
     elif roster is not None:
-        findings += _roster_findings(child_id, form_child, roster)
+        findings += _roster_findings(child_id, form_child, roster, rejected or {})
+    if child_id and form.identity_lost and not _confirmed(child_id, form_child, roster):
+        # Nothing trusted vouches for the details the form shows: it cannot pass on its own.
+        findings.append(make("identity-unconfirmed", pointer="/child/child_id",
+                             section=ABOUT_CHILD, detail=child_id))
     form_term = props.get("term") or form.instance.get("pep", {}).get("term")
     if term is not None and form_term and form_term != str(term):
         findings.append(make("wrong-term", pointer="/pep/term", section="This PEP",

@@ -5,17 +5,22 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from pepforms.calendar import Term
-from pepforms.forms import form_content, template_path
-from pepforms.generating import prepared_template
-from pepforms.resources import samples_dir
-from pepforms.roster import Child, read_roster
-from pepforms.schema import form_model
-from pepforms.word.render import context_for
+# The identity keys the tests' forms are issued with: one folder for every test process (xdist
+# workers included), away from the user's own keys.
+os.environ.setdefault("PEPFORMS_KEYS", str(Path(tempfile.gettempdir()) / "pepforms-test-keys"))
+
+from pepforms.calendar import Term  # noqa: E402
+from pepforms.forms import form_content, template_path  # noqa: E402
+from pepforms.generating import prepared_template  # noqa: E402
+from pepforms.resources import samples_dir  # noqa: E402
+from pepforms.roster import Child, read_roster  # noqa: E402
+from pepforms.schema import form_model  # noqa: E402
+from pepforms.word.render import context_for  # noqa: E402
 
 TERM = Term.parse("spring-2027")
 

@@ -13,6 +13,7 @@ from pepforms.annotating import annotate
 from pepforms.cases import discover, returned_form
 from pepforms.checking import CheckOptions, check_file, validate
 from pepforms.cli import main
+from pepforms.demo import distinct_children
 from pepforms.report.model import Report
 
 from .conftest import convert
@@ -32,8 +33,9 @@ def _comments(path: Path) -> list[str]:
 @pytest.fixture()
 def returned(tmp_path: Path) -> Path:
     folder = tmp_path / "returned"
-    for name in ("good", "target-without-who", "attendance-unexplained", "wrong-child-file-name"):
-        case = CASES[name]
+    names = ("good", "target-without-who", "attendance-unexplained", "wrong-child-file-name")
+    # Each for a child of its own (the same child twice in a batch is a duplicate return).
+    for name, case in zip(names, distinct_children([CASES[n] for n in names]), strict=True):
         file_name, data = returned_form(case)
         (folder / name).mkdir(parents=True)
         (folder / name / file_name).write_bytes(data)

@@ -372,7 +372,7 @@ def test_generate_bad_term_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_generate_twice_refuses_and_changes_nothing_then_force_replaces(tmp_path: Path) -> None:
+def test_generate_twice_keeps_what_is_right_refuses_what_differs_then_force_replaces(tmp_path: Path) -> None:
     out = tmp_path / "pack"
     first = _generate(out)
     assert first.exit_code == 0, first.output
@@ -382,14 +382,19 @@ def test_generate_twice_refuses_and_changes_nothing_then_force_replaces(tmp_path
     assert len(manifest) == 30
     before = snapshot(out)
 
+    # The same run again: everything already there is exactly right, so nothing changes.
     second = _generate(out)
-    assert second.exit_code == 2
-    assert "already exist" in second.stderr and "--force" in second.stderr
+    assert second.exit_code == 0, second.output
     assert snapshot(out) == before
 
-    # Spoil one form; --force must write it afresh.
+    # Spoil one form: a re-run refuses to replace it without --force, and changes nothing.
     victim = out / manifest[0]["file"]
     victim.write_bytes(b"spoilt")
+    spoilt = snapshot(out)
+    third = _generate(out)
+    assert third.exit_code == 2
+    assert "differ" in third.stderr and "--force" in third.stderr
+    assert snapshot(out) == spoilt
     forced = _generate(out, "--force")
     assert forced.exit_code == 0, forced.output
     assert "Wrote 30 forms" in forced.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import shutil
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -103,11 +104,15 @@ def test_identity_properties_and_footer(batch) -> None:  # type: ignore[no-untyp
     assert any(form.form_id.encode() in _part(path, n) for n in footers)
 
 
-def test_nothing_is_overwritten_without_force(batch, sample_roster_path) -> None:  # type: ignore[no-untyped-def]
-    before = {p: p.read_bytes() for p in batch.out_dir.rglob("*.docx")}
+def test_nothing_is_overwritten_without_force(batch, sample_roster_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "again"
+    shutil.copytree(batch.out_dir, out)
+    first = next(out.rglob("*.docx"))
+    first.write_bytes(first.read_bytes() + b"changed")  # now differs from what a run writes
+    before = {p: p.read_bytes() for p in out.rglob("*")  if p.is_file()}
     with pytest.raises(OutputExistsError, match="--force"):
-        generate("cheshire-west", TERM, sample_roster_path, batch.out_dir)
-    assert {p: p.read_bytes() for p in batch.out_dir.rglob("*.docx")} == before
+        generate("cheshire-west", TERM, sample_roster_path, out)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 def test_force_replaces_and_output_is_reproducible(batch, sample_roster_path, tmp_path) -> None:  # type: ignore[no-untyped-def]

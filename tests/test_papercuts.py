@@ -155,3 +155,18 @@ def test_previous_of_another_authority_or_blank_is_not_carried(tmp_path: Path) -
     assert "never filled in" in reasons[never_filled.name]
     assert "0 of them carry last term's PEP forward" in result.stdout
     assert not list(out.rglob("*-finalised.pdf"))
+
+
+def test_validate_roster_problems_are_reported_not_turned_into_a_breach(tmp_path: Path) -> None:
+    # The roster mistypes the child's date of birth: its row is refused, and the form for that
+    # child is not called a data protection breach; the roster's own problem is reported.
+    roster = _roster(tmp_path, [ROW.format(n=1)])
+    assert invoke("generate", "--authority", "cheshire-west", "--term", "spring-2027",
+                  "--roster", roster, "--out", tmp_path / "out").exit_code == 0
+    [form] = (tmp_path / "out").rglob("*.docx")
+    mistyped = _roster(tmp_path, [ROW.format(n=1).replace("14/01/2016", "14/13/2016")])
+    result = invoke("validate", form, "--roster", mistyped, "--term", "spring-2027")
+    assert result.exit_code == 1
+    assert "roster: Line 2, child C10001" in result.stdout
+    assert "row for child C10001 (row 2) was not used" in result.stdout
+    assert "data protection breach" not in result.stdout

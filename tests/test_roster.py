@@ -12,13 +12,13 @@ import pytest
 
 from pepforms.calendar import PHASES, Term
 from pepforms.errors import PepformsError
+from pepforms.findings import CATALOGUE, Finding
 from pepforms.roster import (
     ALL_COLUMNS,
     REQUIRED_COLUMNS,
     Child,
     Roster,
     RosterError,
-    RosterProblem,
     read_roster,
     upn_check_letter,
 )
@@ -74,11 +74,16 @@ def read(path: Path, column_map: Path | None = None) -> Roster:
     return read_roster(path, SPRING_2027, column_map, today=TODAY)
 
 
+def column(finding: Finding) -> str | None:
+    """Our column a roster finding is about (it points at /child/<column>), or None."""
+    return finding.pointer.removeprefix("/child/") or None
+
+
 def codes(roster: Roster) -> list[tuple[str, int | None, str | None, str]]:
-    return [(p.code, p.line, p.column, p.severity) for p in roster.problems]
+    return [(p.code, p.line, column(p), p.severity) for p in roster.problems]
 
 
-def only_problem(roster: Roster) -> RosterProblem:
+def only_problem(roster: Roster) -> Finding:
     assert len(roster.problems) == 1, roster.problems
     return roster.problems[0]
 
@@ -90,10 +95,10 @@ def test_sample_roster_gives_thirty_children_and_the_four_planned_errors() -> No
     roster = read(SAMPLES / "roster.csv")
     assert len(roster.children) == 30
     assert codes(roster) == [
-        ("missing-child-id", 32, "child_id", "error"),
-        ("impossible-date", 33, "date_of_birth", "error"),
-        ("too-young-for-pep", 34, "date_of_birth", "error"),
-        ("duplicate-child-id", 35, "child_id", "error"),
+        ("roster-missing-child-id", 32, "child_id", "error"),
+        ("roster-impossible-date", 33, "date_of_birth", "error"),
+        ("roster-too-young-for-pep", 34, "date_of_birth", "error"),
+        ("roster-duplicate-child-id", 35, "child_id", "error"),
     ]
     assert roster.problems[3].child_id == "C10012"
     assert "line 13" in roster.problems[3].message
@@ -190,30 +195,30 @@ def test_child_repr_hides_personal_details(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("changes", "code", "column"),
+    ("changes", "code", "changed"),
     [
-        ({"child_id": ""}, "missing-child-id", "child_id"),
-        ({"first_name": ""}, "missing-name", "first_name"),
-        ({"last_name": ""}, "missing-name", "last_name"),
-        ({"date_of_birth": ""}, "missing-date-of-birth", "date_of_birth"),
-        ({"date_of_birth": "31/02/2016"}, "impossible-date", "date_of_birth"),
-        ({"date_of_birth": "03/14/2016"}, "impossible-date", "date_of_birth"),
-        ({"date_of_birth": "soon"}, "impossible-date", "date_of_birth"),
-        ({"date_of_birth": "02/01/2025", "date_entered_care": ""}, "too-young-for-pep",
+        ({"child_id": ""}, "roster-missing-child-id", "child_id"),
+        ({"first_name": ""}, "roster-missing-name", "first_name"),
+        ({"last_name": ""}, "roster-missing-name", "last_name"),
+        ({"date_of_birth": ""}, "roster-missing-date-of-birth", "date_of_birth"),
+        ({"date_of_birth": "31/02/2016"}, "roster-impossible-date", "date_of_birth"),
+        ({"date_of_birth": "03/14/2016"}, "roster-impossible-date", "date_of_birth"),
+        ({"date_of_birth": "soon"}, "roster-impossible-date", "date_of_birth"),
+        ({"date_of_birth": "02/01/2025", "date_entered_care": ""}, "roster-too-young-for-pep",
          "date_of_birth"),
-        ({"date_of_birth": "01/01/2030", "date_entered_care": ""}, "too-young-for-pep",
+        ({"date_of_birth": "01/01/2030", "date_entered_care": ""}, "roster-too-young-for-pep",
          "date_of_birth"),
-        ({"date_of_birth": "31/08/2008"}, "too-old-for-pep", "date_of_birth"),
-        ({"year_group": "Year 14"}, "too-old-for-pep", "year_group"),
-        ({"year_group": "Year five"}, "bad-year-group", "year_group"),
-        ({"curriculum": "special"}, "bad-curriculum", "curriculum"),
-        ({"date_entered_care": "30/02/2020"}, "impossible-date", "date_entered_care"),
-        ({"date_entered_care": "09/03/2017"}, "date-entered-care-before-birth",
+        ({"date_of_birth": "31/08/2008"}, "roster-too-old-for-pep", "date_of_birth"),
+        ({"year_group": "Year 14"}, "roster-too-old-for-pep", "year_group"),
+        ({"year_group": "Year five"}, "roster-bad-year-group", "year_group"),
+        ({"curriculum": "special"}, "roster-bad-curriculum", "curriculum"),
+        ({"date_entered_care": "30/02/2020"}, "roster-impossible-date", "date_entered_care"),
+        ({"date_entered_care": "09/03/2017"}, "roster-date-entered-care-before-birth",
          "date_entered_care"),
     ],
 )
 def test_row_errors_skip_the_row_only(
-    tmp_path: Path, changes: dict[str, str], code: str, column: str
+    tmp_path: Path, changes: dict[str, str], code: str, changed: str
 ) -> None:
     bad = {**GOOD, "child_id": "C9", **changes}
     after = {**GOOD, "child_id": "C10"}
@@ -221,8 +226,8 @@ def test_row_errors_skip_the_row_only(
     assert [child.child_id for child in roster.children] == ["C1", "C10"]
     assert [child.line for child in roster.children] == [2, 4]
     problem = only_problem(roster)
-    assert (problem.code, problem.line, problem.column, problem.severity) == (
-        code, 3, column, "error"
+    assert (problem.code, problem.line, column(problem), problem.severity) == (
+        code, 3, changed, "error"
     )
     assert problem.child_id == bad["child_id"]
     assert problem.message.startswith("Line 3")
@@ -237,7 +242,7 @@ def test_every_error_on_a_row_is_reported(tmp_path: Path) -> None:
     roster = read(write_csv(tmp_path, [bad]))
     assert roster.children == []
     assert [p.code for p in roster.problems] == [
-        "missing-child-id", "missing-name", "impossible-date", "bad-curriculum"
+        "roster-missing-child-id", "roster-missing-name", "roster-impossible-date", "roster-bad-curriculum"
     ]
 
 
@@ -246,13 +251,13 @@ def test_duplicate_child_id_keeps_the_first_and_names_its_line(tmp_path: Path) -
     roster = read(write_csv(tmp_path, [GOOD, {**GOOD, "child_id": "C5"}, second]))
     assert [child.line for child in roster.children] == [2, 3]
     problem = only_problem(roster)
-    assert (problem.code, problem.line, problem.child_id) == ("duplicate-child-id", 4, "C1")
+    assert (problem.code, problem.line, problem.child_id) == ("roster-duplicate-child-id", 4, "C1")
     assert "line 2" in problem.message
 
 
 def test_duplicate_child_ids_differing_only_in_case_are_duplicates(tmp_path: Path) -> None:
     roster = read(write_csv(tmp_path, [GOOD, {**GOOD, "child_id": "c1"}]))
-    assert only_problem(roster).code == "duplicate-child-id"
+    assert only_problem(roster).code == "roster-duplicate-child-id"
 
 
 @pytest.mark.parametrize(
@@ -274,7 +279,7 @@ def test_too_young_means_under_two_on_the_terms_reference_start(
         assert roster.children[0].phase == "early-years"
         assert roster.problems == []
     else:
-        assert only_problem(roster).code == "too-young-for-pep"
+        assert only_problem(roster).code == "roster-too-young-for-pep"
 
 
 def test_leap_day_two_year_old_turns_two_on_first_of_march(tmp_path: Path) -> None:
@@ -282,7 +287,7 @@ def test_leap_day_two_year_old_turns_two_on_first_of_march(tmp_path: Path) -> No
     summer = read_roster(write_csv(tmp_path, [row]), Term.parse("summer-2026"), today=TODAY)
     assert summer.children and summer.children[0].year_group == -2  # 2 by 1 April 2026
     autumn_2025 = read_roster(write_csv(tmp_path, [row]), Term.parse("autumn-2025"), today=TODAY)
-    assert only_problem(autumn_2025).code == "too-young-for-pep"
+    assert only_problem(autumn_2025).code == "roster-too-young-for-pep"
 
 
 def test_year_13_is_the_last_pep_year(tmp_path: Path) -> None:
@@ -295,39 +300,39 @@ def test_year_13_is_the_last_pep_year(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("changes", "code", "column"),
+    ("changes", "code", "changed"),
     [
-        ({"upn": ""}, "missing-upn", "upn"),
-        ({"upn": "UN2"}, "missing-upn", "upn"),
-        ({"upn": "B80120000500"}, "bad-upn", "upn"),
-        ({"upn": "I801200005001"}, "bad-upn", "upn"),
-        ({"upn": "B8012000050011"}, "bad-upn", "upn"),
-        ({"upn": "C801200005001"}, "bad-upn-check-letter", "upn"),
-        ({"designated_teacher_email": "anna.example.org"}, "bad-email",
+        ({"upn": ""}, "roster-missing-upn", "upn"),
+        ({"upn": "UN2"}, "roster-missing-upn", "upn"),
+        ({"upn": "B80120000500"}, "roster-bad-upn", "upn"),
+        ({"upn": "I801200005001"}, "roster-bad-upn", "upn"),
+        ({"upn": "B8012000050011"}, "roster-bad-upn", "upn"),
+        ({"upn": "C801200005001"}, "roster-bad-upn-check-letter", "upn"),
+        ({"designated_teacher_email": "anna.example.org"}, "roster-bad-email",
          "designated_teacher_email"),
-        ({"social_worker_email": "Sam <sam@example>"}, "bad-email", "social_worker_email"),
-        ({"school_name": ""}, "no-setting", "school_name"),
-        ({"date_entered_care": "01/12/2026"}, "date-entered-care-in-future",
+        ({"social_worker_email": "Sam <sam@example>"}, "roster-bad-email", "social_worker_email"),
+        ({"school_name": ""}, "roster-no-setting", "school_name"),
+        ({"date_entered_care": "01/12/2026"}, "roster-date-entered-care-in-future",
          "date_entered_care"),
-        ({"gender": ""}, "missing-value", "gender"),
-        ({"legal_status": ""}, "missing-value", "legal_status"),
-        ({"date_entered_care": ""}, "missing-value", "date_entered_care"),
-        ({"school_urn": ""}, "missing-value", "school_urn"),
-        ({"designated_teacher_name": ""}, "missing-value", "designated_teacher_name"),
-        ({"social_worker_email": ""}, "missing-value", "social_worker_email"),
-        ({"carer_name": ""}, "missing-value", "carer_name"),
-        ({"year_group": "Year 8"}, "year-group-far-from-age", "year_group"),
-        ({"year_group": "R"}, "year-group-far-from-age", "year_group"),
+        ({"gender": ""}, "roster-missing-value", "gender"),
+        ({"legal_status": ""}, "roster-missing-value", "legal_status"),
+        ({"date_entered_care": ""}, "roster-missing-value", "date_entered_care"),
+        ({"school_urn": ""}, "roster-missing-value", "school_urn"),
+        ({"designated_teacher_name": ""}, "roster-missing-value", "designated_teacher_name"),
+        ({"social_worker_email": ""}, "roster-missing-value", "social_worker_email"),
+        ({"carer_name": ""}, "roster-missing-value", "carer_name"),
+        ({"year_group": "Year 8"}, "roster-year-group-far-from-age", "year_group"),
+        ({"year_group": "R"}, "roster-year-group-far-from-age", "year_group"),
     ],
 )
 def test_row_warnings_keep_the_child(
-    tmp_path: Path, changes: dict[str, str], code: str, column: str
+    tmp_path: Path, changes: dict[str, str], code: str, changed: str
 ) -> None:
     roster = read(write_csv(tmp_path, [{**GOOD, **changes}, {**GOOD, "child_id": "C2"}]))
     assert [child.child_id for child in roster.children] == ["C1", "C2"]
     problem = only_problem(roster)
-    assert (problem.code, problem.line, problem.column, problem.severity, problem.child_id) == (
-        code, 2, column, "warning", "C1"
+    assert (problem.code, problem.line, column(problem), problem.severity, problem.child_id) == (
+        code, 2, changed, "warning", "C1"
     )
     assert problem.message.startswith("Line 2, child C1: ")
     assert "skipped" not in problem.message
@@ -371,7 +376,7 @@ def test_early_years_need_no_upn_or_setting(tmp_path: Path) -> None:
 def test_school_age_child_without_setting_gets_one_warning_not_four(tmp_path: Path) -> None:
     row = {**GOOD, "school_name": "", "school_urn": "", "designated_teacher_name": "",
            "designated_teacher_email": ""}
-    assert only_problem(read(write_csv(tmp_path, [row]))).code == "no-setting"
+    assert only_problem(read(write_csv(tmp_path, [row]))).code == "roster-no-setting"
 
 
 @pytest.mark.parametrize(
@@ -436,7 +441,7 @@ def test_short_rows_are_read_as_blank_cells(tmp_path: Path) -> None:
     values = [GOOD[column] for column in REQUIRED_COLUMNS[:-1]]  # no carer, no optional cells
     path.write_text(",".join(ALL_COLUMNS) + "\n" + ",".join(values) + "\n", encoding="utf-8")
     roster = read(path)
-    assert [p.code for p in roster.problems] == ["missing-value"]
+    assert [p.code for p in roster.problems] == ["roster-missing-value"]
     assert roster.children[0].carer_name == ""
 
 
@@ -605,7 +610,7 @@ def test_column_map_entry_not_in_the_roster_is_a_warning(tmp_path: Path) -> None
     roster = read(write_csv(tmp_path, [GOOD]), column_map)
     problem = only_problem(roster)
     assert (problem.code, problem.line, problem.severity) == (
-        "column-map-entry-not-used", None, "warning"
+        "roster-column-map-entry-not-used", None, "warning"
     )
     assert "Yeer Group" in problem.message
     assert len(roster.children) == 1
@@ -661,7 +666,7 @@ def test_text_that_is_not_a_roster_reports_missing_columns(tmp_path: Path) -> No
 def test_heading_row_only_gives_a_warning(tmp_path: Path) -> None:
     roster = read(write_csv(tmp_path, []))
     assert roster.children == []
-    assert [p.code for p in roster.problems] == ["no-children"]
+    assert [p.code for p in roster.problems] == ["roster-no-children"]
 
 
 def test_roster_error_is_a_pepforms_error() -> None:
@@ -671,8 +676,8 @@ def test_roster_error_is_a_pepforms_error() -> None:
 def test_roster_splits_errors_and_warnings(tmp_path: Path) -> None:
     rows = [{**GOOD, "carer_name": ""}, {**GOOD, "child_id": ""}]
     roster = read(write_csv(tmp_path, rows))
-    assert [p.code for p in roster.errors] == ["missing-child-id"]
-    assert [p.code for p in roster.warnings] == ["missing-value"]
+    assert [p.code for p in roster.errors] == ["roster-missing-child-id"]
+    assert [p.code for p in roster.warnings] == ["roster-missing-value"]
 
 
 def test_upn_check_letter() -> None:
@@ -682,3 +687,147 @@ def test_upn_check_letter() -> None:
     assert upn_check_letter("A99921012601A") in "ABCDEFGHJKLMNPQRTUVWXYZ"  # temporary UPN
     with pytest.raises(ValueError):
         upn_check_letter("A8012000050I1")
+
+
+# --- findings from the one catalogue -----------------------------------------------------------
+
+
+def test_roster_problems_are_catalogue_findings(tmp_path: Path) -> None:
+    rows = [{**GOOD, "carer_name": ""}, {**GOOD, "child_id": "C2", "date_of_birth": "soon"}]
+    roster = read(write_csv(tmp_path, rows))
+    assert len(roster.problems) == 2
+    for problem in roster.problems:
+        assert isinstance(problem, Finding)
+        assert problem.code in CATALOGUE and problem.code.startswith("roster-")
+        assert problem.severity == CATALOGUE[problem.code].severity
+        assert (problem.section, problem.role) == ("Roster", "business-support")
+    warning, error = roster.problems
+    assert (warning.pointer, warning.field, warning.line, warning.child_id) == (
+        "/child/carer_name", "carer's name", 2, "C1")
+    assert (error.pointer, error.line, error.child_id) == ("/child/date_of_birth", 3, "C2")
+    assert warning.as_dict()["line"] == 2 and error.as_dict()["child_id"] == "C2"
+
+
+def test_a_findings_json_shape_is_unchanged_when_it_has_no_row() -> None:
+    from pepforms.findings import make
+
+    finding = make("missing-value", pointer="/voice/views", label="Views")
+    assert set(finding.as_dict()) == {"code", "severity", "pointer", "section", "role", "message",
+                                      "note", "field"}
+
+
+# --- control characters ------------------------------------------------------------------------
+
+
+def test_control_characters_are_removed_and_reported_at_their_row_and_column(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "roster.csv"
+    values = {**GOOD, "carer_name": "Pat\x07 Fic\x1btional", "school_name": "Exampleton\x0b Primary",
+              "social_worker_name": '"Sam\r\nTrialworth"'}  # a line break in a cell is fine
+    path.write_text(",".join(ALL_COLUMNS) + "\n" + ",".join(values[c] for c in ALL_COLUMNS) + "\n",
+                    encoding="utf-8")
+    roster = read(path)
+    [child] = roster.children
+    assert (child.carer_name, child.school_name) == ("Pat Fictional", "Exampleton Primary")
+    assert child.social_worker_name == "Sam\nTrialworth"
+    assert codes(roster) == [
+        ("roster-control-characters", 2, "school_name", "warning"),
+        ("roster-control-characters", 2, "carer_name", "warning"),
+    ]
+    assert "held 2 hidden control character(s)" in roster.problems[1].message
+    for problem in roster.problems:
+        assert "Pat" not in problem.message and "Exampleton" not in problem.message
+
+
+def test_control_characters_in_the_child_id_and_a_skipped_row(tmp_path: Path) -> None:
+    roster = read(write_csv(tmp_path, [{**GOOD, "child_id": "C\x011", "date_of_birth": "soon"}]))
+    assert roster.children == []
+    assert [(p.code, p.child_id) for p in roster.problems] == [
+        ("roster-control-characters", "C1"), ("roster-impossible-date", "C1")
+    ]
+
+
+def test_a_form_from_a_roster_with_control_characters_is_well_formed_xml(tmp_path: Path) -> None:
+    import zipfile
+
+    from lxml import etree
+
+    from pepforms.generating import generate
+
+    # The child id goes into the form's custom properties and file name too, not only its text.
+    row = {**GOOD, "child_id": "C\x021", "first_name": "Tes\x01ty", "carer_name": "Pat\x1f Fictional"}
+    result = generate("cheshire-west", SPRING_2027, write_csv(tmp_path, [row]), tmp_path / "out")
+    [form] = [f for f in result.forms if f.kind == "blank form"]
+    assert form.child_id == "C1" and form.file.endswith("-C1-spring-2027.docx")
+    with zipfile.ZipFile(tmp_path / "out" / form.file) as docx:
+        parts = {name: etree.fromstring(docx.read(name))  # raises if not well-formed
+                 for name in docx.namelist() if name.endswith((".xml", ".rels"))}
+    text = "".join(parts["word/document.xml"].itertext())
+    assert "Testy" in text and "Pat Fictional" in text
+    assert "C1" in "".join(parts["docProps/custom.xml"].itertext())
+    assert [p.code for p in result.problems] == ["roster-control-characters"] * 3
+
+
+# --- the column map: messages that say what to do ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "suggestion"),
+    [("date_of_brith", '"date_of_birth"'), ("Date Of Birht", '"date_of_birth"'),
+     ("DOB", '"date_of_birth"'), ("carer", '"carer_name"'), ("social_worker", '"social_worker_')],
+)
+def test_a_mistyped_column_map_target_suggests_the_column(
+    tmp_path: Path, target: str, suggestion: str
+) -> None:
+    column_map = tmp_path / "map.json"
+    column_map.write_text(json.dumps({"Born": target}), encoding="utf-8")
+    with pytest.raises(RosterError) as caught:
+        read(write_csv(tmp_path, [GOOD]), column_map)
+    message = str(caught.value)
+    assert f'is "{target}", but there is no column called that. Did you mean {suggestion}' in message
+    assert "Use one of: child_id," in message
+
+
+def test_a_column_map_target_like_nothing_gets_no_suggestion(tmp_path: Path) -> None:
+    column_map = tmp_path / "map.csv"
+    column_map.write_text("Born,zzzz\n", encoding="utf-8")
+    with pytest.raises(RosterError, match="no column called that. Use one of") as caught:
+        read(write_csv(tmp_path, [GOOD]), column_map)
+    assert "Did you mean" not in str(caught.value)
+
+
+def test_the_missing_columns_message_names_the_column_map_option(tmp_path: Path) -> None:
+    columns = tuple(c for c in ALL_COLUMNS if c != "upn")
+    with pytest.raises(RosterError, match="missing these columns: upn") as caught:
+        read(write_csv(tmp_path, [GOOD], columns=columns))
+    assert "--column-map" in str(caught.value)
+
+
+def test_two_headings_for_one_column_names_the_column_map_option(tmp_path: Path) -> None:
+    headings = ["DOB" if c == "date_of_birth" else c for c in ALL_COLUMNS] + ["Birth Date"]
+    path = write_csv(tmp_path, [{**GOOD, "extra": "01/01/2017"}],
+                     columns=ALL_COLUMNS + ("extra",), headings=headings)
+    with pytest.raises(RosterError, match="--column-map"):
+        read(path)
+
+
+# --- the header aliases are data -----------------------------------------------------------------
+
+
+def test_the_aliases_file_ships_with_the_package_and_is_consistent() -> None:
+    from importlib import resources
+
+    from pepforms.roster.columns import normalise_header
+
+    data = json.loads(resources.files("pepforms.roster").joinpath("aliases.json")
+                      .read_text(encoding="utf-8"))
+    assert set(data["aliases"]) == set(ALL_COLUMNS)
+    seen: dict[str, str] = {}
+    for column, aliases in data["aliases"].items():
+        for alias in aliases:
+            assert alias == normalise_header(alias), f"{column}: write {alias!r} normalised"
+            assert seen.setdefault(alias, column) == column, f"{alias!r} is in two columns"
+            assert normalise_header(alias) not in {normalise_header(c) for c in ALL_COLUMNS
+                                                   if c != column}
+    assert all(prefix == normalise_header(prefix) for prefix in data["prefixes"])

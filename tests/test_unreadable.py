@@ -13,8 +13,8 @@ from typing import Any
 import docx
 import pytest
 
-from pepforms.cases import Case, discover, returned_form
-from pepforms.checking import read_form_file, validate
+from pepforms.cases import Case, child_from_instance, discover, returned_form
+from pepforms.checking import CheckOptions, read_form_file, validate
 from pepforms.word.package import MAX_PART_BYTES
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -245,12 +245,19 @@ def test_zip_encrypted_docx_is_a_file_problem_not_a_pepforms_fault(tmp_path: Pat
 
 # --- a form that lost its identity --------------------------------------------------------------
 
-def test_form_without_custom_properties_is_still_read_with_an_identity_warning(
+def test_form_without_custom_properties_is_read_but_never_passes_on_its_own(
         tmp_path: Path, good_docx: bytes, good_case: Case) -> None:
     path = tmp_path / "no-identity.docx"
     path.write_bytes(rezip(good_docx, drop={"docProps/custom.xml"}))
     [result] = validate([path]).forms
     assert (result.authority, result.phase) == ("cheshire-west", "y1-11")
+    # Identity lost and nothing trusted to vouch for the child's details: it fails.
+    assert result.status == "fail"
+    assert {(f.code, f.severity) for f in result.findings} == {
+        ("identity-missing", "warning"), ("identity-unconfirmed", "error")}
+    # The roster vouches for the child's id, names and date of birth: then it may pass.
+    child = child_from_instance(good_case.instance, good_case.phase)
+    [result] = validate([path], CheckOptions(roster={child.child_id: child})).forms
     assert result.status == "pass"
     codes = [(f.code, f.severity) for f in result.findings]
     assert codes == [("identity-missing", "warning")]

@@ -53,12 +53,9 @@ def form_lines(result: FormResult, verbose: bool) -> list[str]:
 
 
 def roster_lines(findings: list[Finding]) -> list[str]:
-    out = []
-    for f in findings:
-        at = f"roster row {f.line}" if f.line else "roster"
-        mark = "" if f.severity == ERROR else " (warning)"
-        out.append(f"{at}: {f.message}{mark}")
-    return out
+    # The messages say where themselves ("Line 32, child C10032: ...").
+    return [f"roster: {f.message}" + ("" if f.severity == ERROR else " (warning)")
+            for f in findings]
 
 
 def report_text(report: Report, verbose: bool = False) -> str:
@@ -88,7 +85,7 @@ def findings_csv(report: Report) -> bytes:
     rows: list[tuple[object, ...]] = []
     for f in report.roster_findings:
         rows.append((f"roster row {f.line}" if f.line else "roster", "", f.child_id, "",
-                     f.severity, f.code, "Roster", getattr(f, "pointer", ""), "", f.message))
+                     f.severity, f.code, f.section, f.pointer, f.role, f.message))
     for form in report.forms:
         if not form.findings:
             rows.append((form.path, form.form_id, form.child_id, form.status, "", "", "", "",

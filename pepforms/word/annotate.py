@@ -8,6 +8,8 @@ the whole form is anchored on the form's title.
 from __future__ import annotations
 
 import io
+import posixpath
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +21,7 @@ from lxml import etree
 from pepforms.coercion import normalise_label
 from pepforms.schema import FormModel
 from pepforms.word.locate import ancestor, find_table, header_row_index
-from pepforms.word.ooxml import qn
+from pepforms.word.ooxml import parse_untrusted, qn
 from pepforms.word.reader import DocumentScan, scan
 
 AUTHOR = "pepforms"
@@ -86,9 +88,43 @@ def _anchor(model: FormModel, found: DocumentScan, pointer: str) -> etree._Eleme
     return None
 
 
+
+
+def _without_dangling_links(docx: bytes) -> bytes:
+    """The package with relationships to parts that are not there removed (a part deleted by
+    hand or by a tool, such as the identity part): Word repairs them silently, python-docx
+    cannot open the document at all."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as src:
+        names = set(src.namelist())
+        changed: dict[str, bytes] = {}
+        for name in names:
+            if not name.endswith(".rels"):
+                continue
+            root = parse_untrusted(src.read(name))
+            base = posixpath.dirname(posixpath.dirname(name))
+            for rel in list(root):
+                target = rel.get("Target") or ""
+                if rel.get("TargetMode") == "External" or not target:
+                    continue
+                path = target.lstrip("/") if target.startswith("/") else \
+                    posixpath.normpath(posixpath.join(base, target))
+                if path not in names:
+                    root.remove(rel)
+                    changed[name] = etree.tostring(root, xml_declaration=True,
+                                                   encoding="UTF-8", standalone=True)
+        if not changed:
+            return docx
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                dst.writestr(info, changed.get(info.filename) or src.read(info),
+                             compress_type=zipfile.ZIP_DEFLATED)
+        return out.getvalue()
+
+
 def annotate_docx(model: FormModel, docx: bytes, notes: Sequence[Note]) -> bytes:
     """A copy of the form with one comment per note."""
-    document = Document(io.BytesIO(docx))
+    document = Document(io.BytesIO(_without_dangling_links(docx)))
     found = scan(document.element)
     title = next((p for p in document.paragraphs if p.runs), None)
     for note in notes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -86,14 +87,17 @@ def last_saved(data: bytes | None) -> datetime | None:
         return None
 
 
-def value_digest(form_id: str, pointer: str, value: Any) -> str:
-    """A short digest of one pre-filled value, so a changed locked value can be named."""
+def value_digest(key: bytes, form_id: str, pointer: str, value: Any) -> str:
+    """A short keyed digest (HMAC-SHA-256) of one pre-filled value, so a changed locked value
+    can be named, and cannot be recomputed by whoever changed it."""
     canonical = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(f"{form_id}\x1f{pointer}\x1f{canonical}".encode()).hexdigest()[:16]
+    message = f"{form_id}\x1f{pointer}\x1f{canonical}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:24]
 
 
-def prefill_digests(form_id: str, values: Mapping[str, Any]) -> dict[str, str]:
-    return {pointer: value_digest(form_id, pointer, v) for pointer, v in sorted(values.items())}
+def prefill_digests(key: bytes, form_id: str, values: Mapping[str, Any]) -> dict[str, str]:
+    return {pointer: value_digest(key, form_id, pointer, v)
+            for pointer, v in sorted(values.items())}
 
 
 def overall_digest(digests: Mapping[str, str]) -> str:

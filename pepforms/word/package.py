@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,6 +142,8 @@ def package_from_bytes(data: bytes) -> WordPackage:
         if "encrypted" in str(exc) or "password" in str(exc):
             raise _problem("password-protected") from None
         raise _problem("damaged-file", detail="it cannot be unpacked") from None
+    except zlib.error:
+        raise _problem("corrupt-compressed-data") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
             NotImplementedError) as exc:
         raise _problem("damaged-file", detail=_plain(exc)) from None

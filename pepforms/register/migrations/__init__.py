@@ -1,0 +1,1 @@
+"""Alembic migrations of the register, the only way its schema changes (run by `register upgrade`)."""

@@ -1,0 +1,299 @@
+"""Recording facts: forms issued, versions received (with findings), sent back, QA decisions, finalised.
+
+Each call is one transaction: it is recorded whole or not at all. Recording the same fact twice
+(the same file by its SHA-256, the same decision) changes nothing, so a batch can be re-run.
+Nothing here logs or raises with a child's name or date of birth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, func, select
+from sqlalchemy.sql.dml import Insert
+
+from pepforms import pointers
+from pepforms.calendar import Term
+from pepforms.errors import SchemaError
+from pepforms.register import authority as authorities
+from pepforms.register.dates import due_dates, return_by_after_meeting, term_key, term_of_date
+from pepforms.register.engine import Register, RegisterError
+from pepforms.register.models import VERSION_STATUSES, IssuedForm, ReceivedVersion, RecordedVersion
+from pepforms.register.tables import events, findings, issued, versions
+
+MEETING_POINTER = "/pep/meeting_date"
+
+
+class UnknownForm(RegisterError):
+    """No form with that id was ever issued in this register."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _who(by: str) -> str:
+    if by.strip():
+        return by.strip()
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (a service account): record who as unknown
+        return "unknown"
+
+
+def _insert_ignoring_duplicates(conn: Connection, table: Table, keys: Sequence[str]) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING on the unique `keys`, in the engine's own dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+def _jsonable(value: Any) -> Any:
+    """Values as JSON keeps them: dates as YYYY-MM-DD."""
+    return json.loads(json.dumps(value, default=lambda v: v.isoformat()
+                                 if isinstance(v, dt.date) else str(v)))
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _term(text: str) -> Term:
+    try:
+        return Term.parse(text)
+    except ValueError as exc:
+        raise RegisterError(f"The term '{text}' is not a term: {exc}") from None
+
+
+def _issued_row(form: IssuedForm, by: str, now: dt.datetime) -> dict[str, Any]:
+    term = _term(form.term)
+    try:
+        config = authorities.settings(form.authority)
+    except SchemaError as exc:
+        raise RegisterError(str(exc)) from None
+    planned = _as_date(form.prefill.get(MEETING_POINTER))
+    dates = due_dates(term, config, planned_meeting=planned, entered_care=form.date_entered_care,
+                      joined_school=form.date_joined_school)
+    return {
+        "form_id": form.form_id, "sha256": form.sha256, "authority": form.authority,
+        "phase": form.phase, "term": str(term), "term_key": term_key(term),
+        "child_id": form.child_id, "first_name": form.first_name, "last_name": form.last_name,
+        "date_of_birth": form.date_of_birth, "year_group": form.year_group,
+        "school_name": form.school_name, "school_urn": form.school_urn,
+        "dt_email": form.dt_email, "schema_id": form.schema_id,
+        "schema_version": form.schema_version, "file_path": form.file_path,
+        "prefill": _jsonable(dict(form.prefill)), "prefill_digest": form.prefill_digest,
+        "date_entered_care": form.date_entered_care,
+        "date_joined_school": form.date_joined_school, "planned_meeting": planned,
+        "meeting_by": dates.meeting_by, "return_by": dates.return_by,
+        "first_pep_by": dates.first_pep_by, "issued_on": form.issued_on or dt.date.today(),
+        "recorded_by": _who(form.issued_by or by), "recorded_at": now,
+    }
+
+
+def record_issued(reg: Register, forms: Sequence[IssuedForm], *, by: str = "") -> int:
+    """Record the issued forms in one transaction; returns how many were new.
+
+    A form already recorded with the same file (form id and SHA-256) is left as it is; the same
+    form id with a new file is a re-issue, and the newest one is the form as it stands.
+    """
+    now = _now()
+    rows = [_issued_row(form, by, now) for form in forms]
+    if not rows:
+        return 0
+    with reg.writing() as conn:
+        stmt = _insert_ignoring_duplicates(conn, issued, ("form_id", "sha256"))
+        return len(conn.execute(stmt.returning(issued.c.id), rows).all())
+
+
+def _latest_issued(conn: Connection, form_id: str) -> Any:
+    return conn.execute(
+        select(issued).where(issued.c.form_id == form_id).order_by(issued.c.id.desc()).limit(1)
+    ).first()
+
+
+def _match(conn: Connection, version: ReceivedVersion) -> Any:
+    """The issued form a file is a version of: by its form id, else by child and term."""
+    if version.form_id:
+        row = _latest_issued(conn, version.form_id)
+        if row is not None:
+            return row
+    if version.child_id and version.term:
+        try:
+            term = str(Term.parse(version.term))
+        except ValueError:
+            return None
+        ids = conn.execute(
+            select(issued.c.form_id).distinct()
+            .where(and_(issued.c.child_id == version.child_id, issued.c.term == term))
+        ).scalars().all()
+        if len(ids) == 1:  # a child with two forms in one term cannot be told apart here
+            return _latest_issued(conn, ids[0])
+    return None
+
+
+def _version_term(version: ReceivedVersion, form: Any) -> tuple[str, int | None]:
+    if form is not None:
+        return form.term, form.term_key
+    try:
+        term = Term.parse(version.term) if version.term else term_of_date(version.received_on)
+    except ValueError:
+        return version.term, None
+    return str(term), term_key(term)
+
+
+def _number(conn: Connection, form_id: str | None, version_id: int) -> int:
+    if form_id is None:
+        return 0
+    return int(conn.execute(
+        select(func.count()).select_from(versions)
+        .where(and_(versions.c.form_id == form_id, versions.c.id <= version_id))
+    ).scalar_one())
+
+
+def _finding_row(version_id: int, finding: Mapping[str, Any]) -> dict[str, Any]:
+    return {"version_id": version_id, "code": str(finding.get("code", "")),
+            "severity": "warning" if finding.get("severity") == "warning" else "error",
+            "pointer": str(finding.get("pointer", "")), "section": str(finding.get("section", "")),
+            "role": str(finding.get("role", "")), "message": str(finding.get("message", ""))}
+
+
+def _version_row(version: ReceivedVersion, form: Any, now: dt.datetime) -> dict[str, Any]:
+    meeting = _as_date(pointers.get(version.instance, MEETING_POINTER)) if version.instance else None
+    return_by = form.return_by if form is not None else None
+    if form is not None and meeting is not None:
+        return_by = return_by_after_meeting(meeting, authorities.settings(form.authority))
+    term, key = _version_term(version, form)
+    errors = sum(1 for f in version.findings if f.get("severity", "error") == "error")
+    return {
+        "sha256": version.sha256, "form_id": form.form_id if form is not None else None,
+        "child_id": version.child_id or (form.child_id if form is not None else ""),
+        "term": term, "term_key": key, "path": version.path, "received_on": version.received_on,
+        "read_by": version.read_by, "status": version.status, "errors": errors,
+        "warnings": len(version.findings) - errors, "quality_grade": version.quality_grade,
+        "instance": _jsonable(dict(version.instance)) if version.instance is not None else None,
+        "meeting_date": meeting, "return_by": return_by,
+        "recorded_by": _who(version.recorded_by), "recorded_at": now,
+    }
+
+
+def record_version(reg: Register, version: ReceivedVersion) -> RecordedVersion:
+    """Record a received file as a version of its issued form (or as unmatched), with its findings.
+
+    Idempotent by the file's SHA-256: the same file checked again returns the version already
+    recorded (new=False). The version and its findings are one transaction.
+    """
+    if version.status not in VERSION_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(VERSION_STATUSES)}")
+    with reg.writing() as conn:
+        known = conn.execute(
+            select(versions.c.id, versions.c.form_id).where(versions.c.sha256 == version.sha256)
+        ).first()
+        if known is not None:
+            return RecordedVersion(known.id, known.form_id, False,
+                                   _number(conn, known.form_id, known.id))
+        form = _match(conn, version)
+        row = _version_row(version, form, _now())
+        stmt = _insert_ignoring_duplicates(conn, versions, ("sha256",)).returning(versions.c.id)
+        inserted = conn.execute(stmt, row).first()
+        if inserted is None:  # another command recorded this very file a moment ago
+            known = conn.execute(select(versions.c.id, versions.c.form_id)
+                                 .where(versions.c.sha256 == version.sha256)).one()
+            return RecordedVersion(known.id, known.form_id, False,
+                                   _number(conn, known.form_id, known.id))
+        version_id = int(inserted.id)
+        if version.findings:
+            conn.execute(findings.insert(), [_finding_row(version_id, f) for f in version.findings])
+        return RecordedVersion(version_id, row["form_id"], True,
+                               _number(conn, row["form_id"], version_id))
+
+
+def record_versions(reg: Register, received: Sequence[ReceivedVersion]) -> list[RecordedVersion]:
+    """Record each file in its own transaction: a crash leaves every completed file recorded."""
+    return [record_version(reg, version) for version in received]
+
+
+def _fact_key(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()
+
+
+def _require_form(conn: Connection, form_id: str) -> Any:
+    form = _latest_issued(conn, form_id)
+    if form is None:
+        raise UnknownForm(f"There is no form {form_id} in the register.")
+    return form
+
+
+def _record_event(reg: Register, form_id: str, kind: str, on: dt.date | None, by: str,
+                  key_parts: Sequence[Any], *, dated: bool = True, **detail: Any) -> bool:
+    """Add one event; False when the same fact (same key) was already recorded."""
+    day = on or dt.date.today()
+    key = _fact_key(kind, form_id, day if dated else "", *key_parts)
+    with reg.writing() as conn:
+        _require_form(conn, form_id)
+        row = {"fact_key": key, "form_id": form_id, "kind": kind, "happened_on": day,
+               "by": _who(by), "recorded_at": _now(), "grade": None, "reason": None,
+               "pdf_sha256": None, **detail}
+        stmt = _insert_ignoring_duplicates(conn, events, ("fact_key",)).returning(events.c.id)
+        return conn.execute(stmt, row).first() is not None
+
+
+def record_sent_back(reg: Register, form_id: str, on: dt.date | None = None, by: str = "") -> bool:
+    """The form was sent back to the school (annotated) on that date; False if already recorded."""
+    return _record_event(reg, form_id, "sent-back", on, by, ())
+
+
+def record_qa(reg: Register, form_id: str, grade: str, by: str, reason: str = "",
+              on: dt.date | None = None) -> bool:
+    """The QA officer's grade for a form (one of its authority's grades); False if already recorded."""
+    with reg.reading() as conn:
+        form = _require_form(conn, form_id)
+    try:
+        grade = authorities.canonical_grade(form.authority, grade)
+    except ValueError as exc:
+        raise RegisterError(str(exc)) from None
+    return _record_event(reg, form_id, "qa", on, by, (grade, by.strip(), reason.strip()),
+                         grade=grade, reason=reason.strip() or None)
+
+
+def record_finalised(reg: Register, form_id: str, pdf_sha256: str, on: dt.date | None = None,
+                     by: str = "") -> bool:
+    """The form was finalised as a PDF with that SHA-256; False if that PDF was already recorded."""
+    return _record_event(reg, form_id, "finalised", on, by, (pdf_sha256,), dated=False,
+                         pdf_sha256=pdf_sha256)
+
+
+def issued_values(reg: Register, form_id: str) -> dict[str, Any] | None:
+    """The values pre-filled in the form as issued (pointer -> value), or None if never issued.
+
+    For the checker: a locked value in a returned form that differs from these was changed.
+    """
+    with reg.reading() as conn:
+        form = _latest_issued(conn, form_id)
+    return dict(form.prefill) if form is not None else None
+
+
+def find_form_id(reg: Register, child_id: str, term: str) -> str | None:
+    """The form issued for a child in a term (for a form that lost its identity), if just one."""
+    with reg.reading() as conn:
+        ids = conn.execute(
+            select(issued.c.form_id).distinct()
+            .where(and_(issued.c.child_id == child_id, issued.c.term == str(_term(term))))
+        ).scalars().all()
+    return ids[0] if len(ids) == 1 else None
