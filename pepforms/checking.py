@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pepforms.annotating import Annotated
 from pepforms.calendar import Term
@@ -20,6 +21,7 @@ from pepforms.findings import ERROR, Finding, make, sort_findings
 from pepforms.matching import IdentityInput, differs_from_roster, identity_findings
 from pepforms.outputs import check_output_file, check_output_folder, refuse_overlap, require_inputs
 from pepforms.reading import ReadOutcome, read_form_file
+from pepforms.recording import Recorder, record_sent_back
 from pepforms.report.model import FormResult, Report
 from pepforms.report.render import term_label
 from pepforms.roster import Child
@@ -27,6 +29,9 @@ from pepforms.schema import load_authority
 from pepforms.terminal import printable
 from pepforms.validate.engine import ValidationContext, validate_instance
 from pepforms.validate.quality import indicative_grade
+
+if TYPE_CHECKING:
+    from pepforms.register import Register
 
 # Every kind of file a school might send back, so that none is skipped without a word.
 FORM_SUFFIXES = {".docx", ".doc", ".docm", ".odt", ".rtf", ".dotx", ".pdf", ".pages"}
@@ -150,7 +155,8 @@ def _flag_duplicates(results: list[FormResult]) -> None:
         for r in same:
             others = ", ".join(printable(Path(o.path).name) for o in same if o is not r)
             r.findings = sort_findings([*r.findings, make(
-                "duplicate-return", detail=child_id, other=others, value=term_label(term))])
+                "duplicate-return", pointer="/child/child_id", section="About the child",
+                detail=child_id, other=others, value=term_label(term))])
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,9 +211,10 @@ def check_job(job: ValidateJob) -> None:
 
 def run_validate(job: ValidateJob, *, progress: Callable[[int], None] | None = None,
                  on_total: Callable[[int], None] | None = None,
-                 on_result: Callable[[FormResult], None] | None = None) -> ValidateOutcome:
-    """The whole `validate` command: check, report, annotate. Raises PepformsError (before any
-    work) when an input or output is unusable; every problem with a form is a finding."""
+                 register: Register | None = None) -> ValidateOutcome:
+    """The whole `validate` command: check, report, annotate, and record each form in the
+    term register when one is given. Raises PepformsError (before any work) when an input or
+    output is unusable; every problem with a form is a finding."""
     from pepforms.annotating import annotate
     from pepforms.report.render import findings_csv, report_html, report_json
 
@@ -219,11 +226,14 @@ def run_validate(job: ValidateJob, *, progress: Callable[[int], None] | None = N
     rejected = {f.child_id: f for f in roster_findings if f.severity == ERROR and f.child_id}
     options = CheckOptions(roster=roster, term=job.term, received=job.received,
                            keep_answers=False, roster_rejected=rejected)
+    recorder = Recorder(register, job.received) if register is not None else None
     report = validate(files, options, jobs=job.jobs, progress=progress, on_total=on_total,
-                      on_result=on_result)
+                      on_result=recorder)
     report.roster_findings = roster_findings
     # Copies first, so a form whose copy could not be made says so in every report.
     annotated = annotate(report, job.annotate_dir, force=job.force) if job.annotate_dir else []
+    if register is not None and annotated:
+        record_sent_back(register, report.forms, {a.source: a.target for a in annotated})
     for outcome in annotated:
         if outcome.problem is not None:
             result = next(r for r in report.forms if r.path == outcome.source)

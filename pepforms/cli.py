@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pepforms import __version__
+from pepforms.cli_register import add_register_commands, no_register_option, register_option
 from pepforms.errors import PepformsError
 from pepforms.terminal import printable
 
 if TYPE_CHECKING:
     from pepforms.calendar import Term
+    from pepforms.register import Register
     from pepforms.report.model import Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_TOOL = 0, 1, 2
@@ -47,6 +49,18 @@ def progress_bar(what: str) -> Iterator[Any]:
 def _fail(message: str) -> None:
     click.echo(f"pepforms: {message}", err=True)
     sys.exit(EXIT_TOOL)
+
+
+@contextmanager
+def _register(url: str | None, off: bool) -> Iterator[Register | None]:
+    """The term register the command records in (None with --no-register)."""
+    if off:
+        yield None
+        return
+    from pepforms.register import open_register
+
+    with open_register(url) as reg:
+        yield reg
 
 
 def _interrupted(signum: int, frame: object) -> None:
@@ -190,9 +204,12 @@ def template_check(authority: str, phase: str | None) -> None:
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32),
               help="processes to use")
 @click.option("--force", is_flag=True, help="replace forms that already exist")
+@register_option
+@no_register_option
 def generate(authority: str, term: str, roster_path: Path, sheet: str | None,
              column_map: Path | None, out_dir: Path, previous: Path | None,
-             formats: tuple[str, ...], jobs: int, force: bool) -> None:
+             formats: tuple[str, ...], jobs: int, force: bool, register_url: str | None,
+             no_register: bool) -> None:
     """Write a pre-filled blank PEP form for every child on a roster, in a folder per school,
     with manifest.csv.
 
@@ -205,10 +222,10 @@ def generate(authority: str, term: str, roster_path: Path, sheet: str | None,
 
     the_term = _term_option(term)
     assert the_term is not None
-    with progress_bar("form") as bar:
+    with _register(register_url, no_register) as reg, progress_bar("form") as bar:
         result = run(authority, the_term, roster_path, out_dir, column_map=column_map,
                      force=force, jobs=jobs, previous=previous, pdf="pdf" in formats,
-                     sheet=sheet, progress=bar.update, on_total=bar.set_total)
+                     sheet=sheet, register=reg, progress=bar.update, on_total=bar.set_total)
     for problem in result.problems:
         click.echo(f"{problem.severity}: {problem.message}", err=True)
     for file, reason in result.previous_not_used:
@@ -226,6 +243,8 @@ def generate(authority: str, term: str, roster_path: Path, sheet: str | None,
         click.echo(f"{carried} of them carry last term's PEP forward, with its PDF beside the "
                    f"form; {len(result.previous_not_used)} previous file(s) were not used "
                    "(previous-not-used.csv).")
+    if result.recorded is not None:
+        click.echo(f"Recorded {result.recorded} newly issued form(s) in the term register.")
     if result.skipped_rows:
         click.echo(f"{result.skipped_rows} roster row(s) were not used: see the messages above "
                    "and roster-problems.csv.")
@@ -320,10 +339,12 @@ def _term_option(value: str | None, option: str = "--term") -> Term | None:
 @click.option("--force", is_flag=True, help="replace report files and annotated copies that "
                                             "exist (never a returned form)")
 @click.option("-v", "--verbose", is_flag=True, help="show each finding's code and raw note")
+@register_option
+@no_register_option
 def validate(paths: tuple[Path, ...], roster_path: Path | None, column_map: Path | None,
              sheet: str | None, term: str | None, received: str | None, json_out: Path | None,
              csv_out: Path | None, html_out: Path | None, annotate_dir: Path | None, jobs: int,
-             force: bool, verbose: bool) -> None:
+             force: bool, verbose: bool, register_url: str | None, no_register: bool) -> None:
     """Check returned forms (files or folders) before quality assurance.
 
     Exit 0 when no form has an error, 1 when any does, 2 when pepforms itself could not run.
@@ -337,8 +358,8 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, column_map: Path
                       term=_term_option(term), received=_date_option(received, "--received"),
                       json_out=json_out, csv_out=csv_out, html_out=html_out,
                       annotate_dir=annotate_dir, jobs=jobs, force=force)
-    with progress_bar("form") as bar:
-        outcome = run_validate(job, progress=bar.update, on_total=bar.set_total)
+    with _register(register_url, no_register) as reg, progress_bar("form") as bar:
+        outcome = run_validate(job, progress=bar.update, on_total=bar.set_total, register=reg)
     print_report(outcome.report, verbose)
     if annotate_dir is not None:
         made = [a for a in outcome.annotated if a.target is not None]
@@ -360,8 +381,10 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, column_map: Path
 @click.option("--allow-findings", is_flag=True,
               help="finalise a form with errors anyway; the PDF then says it is not finalised")
 @click.option("--force", is_flag=True, help="replace OUT if it exists")
+@register_option
+@no_register_option
 def finalise(form: Path, out: Path, password_file: Path | None, allow_findings: bool,
-             force: bool) -> None:
+             force: bool, register_url: str | None, no_register: bool) -> None:
     """Render a checked form as the finalised PDF record (exit 1 if it has errors).
 
     \b
@@ -383,6 +406,12 @@ def finalise(form: Path, out: Path, password_file: Path | None, allow_findings: 
         sys.exit(EXIT_FINDINGS)
     protected = " (encrypted)" if password_file else ""
     click.echo(f"wrote {out}{protected}: {done.status}")
+    if done.status == "Finalised" and done.result.form_id:
+        from pepforms.recording import record_finalised
+
+        with _register(register_url, no_register) as reg:
+            if reg is not None and record_finalised(reg, done.result.form_id, out.read_bytes()):
+                click.echo(f"Recorded {done.result.form_id} as finalised in the term register.")
 
 
 # ------------------------------------------------------------------------------------------
@@ -406,6 +435,8 @@ def demo(out_dir: Path, authority: str, force: bool) -> None:
     print_report(summary.report, verbose=False)
     click.echo(f"\nEverything is in {out_dir}/. The samples are fictional.")
 
+
+add_register_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

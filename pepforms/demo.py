@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pepforms.cases import Case, child_from_instance, discover, returned_form
 from pepforms.checking import CheckOptions, Report, validate
@@ -16,10 +16,14 @@ from pepforms.errors import OutputExistsError, PepformsError
 from pepforms.fileio import atomic_write
 from pepforms.filling import fill_bytes
 from pepforms.generating import generate
+from pepforms.recording import Recorder
 from pepforms.report.csvfile import csv_bytes
 from pepforms.resources import samples_dir
 from pepforms.roster import Child
 from pepforms.schema import load_authority
+
+if TYPE_CHECKING:
+    from pepforms.register import Register
 
 DEMO_TERM = "spring-2027"
 LAST_TERM = "autumn-2026"
@@ -97,15 +101,29 @@ def distinct_children(cases: list[Case]) -> list[Case]:
 def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = False) -> DemoSummary:
     a = load_authority(authority)
     lines = [f"pepforms demo: {a.name}, {DEMO_TERM}", ""]
-    forms_dir, returned_dir = out_dir / "forms", out_dir / "returned"
-    if not force and (forms_dir.exists() or returned_dir.exists()):
+    if not force and any((out_dir / d).exists() for d in ("forms", "returned")):
         raise OutputExistsError(f"{out_dir} already holds a demo; use --force to replace it, "
                                 "or --out for a new folder.")
     cases = distinct_children([c for c in discover(authority) if not c.tamper])
     if not cases:
         raise PepformsError(f"There are no sample cases for {authority}.")
     roster = demo_roster(authority, cases, out_dir / "roster.csv")
-    result = generate(authority, DEMO_TERM, roster, forms_dir, force=True)
+    from pepforms.register import open_register
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    database = out_dir / "register.sqlite"
+    for stale in (database, database.with_name("register.sqlite-wal"),
+                  database.with_name("register.sqlite-shm")):
+        stale.unlink(missing_ok=True)  # each demo starts its term afresh
+    register_url = f"sqlite:///{database.resolve().as_posix()}"
+    with open_register(register_url) as reg:
+        return _run(out_dir, a.name, authority, cases, roster, reg, register_url, lines)
+
+
+def _run(out_dir: Path, name: str, authority: str, cases: list[Case], roster: Path,
+         reg: Register, register_url: str, lines: list[str]) -> DemoSummary:
+    forms_dir, returned_dir = out_dir / "forms", out_dir / "returned"
+    result = generate(authority, DEMO_TERM, roster, forms_dir, force=True, register=reg)
     lines.append(f"1. Generated {len(result.forms)} pre-filled blank forms from {roster.name} "
                  f"into {forms_dir}/ ({len({f.school for f in result.forms})} school folders, "
                  "manifest.csv).")
@@ -125,15 +143,68 @@ def run_demo(out_dir: Path, authority: str = "cheshire-west", *, force: bool = F
                  f"into {out_dir}/{DEMO_TERM}-pack/: {pack['carried']} forms carry last term's "
                  f"targets under review, each beside last term's finalised PDF, with a "
                  "summary.txt per school.")
-    report = validate([returned_dir], CheckOptions())
-    lines.append(f"   (Check them against the demo's roster with: pepforms validate {returned_dir} "
-                 f"--roster {roster})")
+    report = validate([returned_dir], CheckOptions(), on_result=Recorder(reg))
     atomic_write(out_dir / "report.json",
                  json.dumps(report.as_dict(), indent=2, ensure_ascii=False).encode(), force=True)
-    lines.append(f"4. Checked the sample returns (pepforms validate {returned_dir}); the JSON "
-                 f"report is {out_dir}/report.json:")
+    lines += _rest_of_the_term(out_dir, authority, cases, report, reg, register_url)
+    lines.append(f"6. Checked the sample returns (pepforms validate {returned_dir} --roster "
+                 f"{roster}); the JSON report is {out_dir}/report.json:")
     lines.append("")
     return DemoSummary(report, lines)
+
+
+STATUS_ON = date(2027, 3, 31)  # the demo's term as it will stand at its end
+
+
+def _rest_of_the_term(out_dir: Path, authority: str, cases: list[Case], report: Report,
+                      reg: Register, register_url: str) -> list[str]:
+    """Send the faulty returns back, take one resubmission through QA to a finalised PEP, and
+    show the term's state from the register."""
+    from pepforms.annotating import annotate
+    from pepforms.finalising import finalise
+    from pepforms.recording import record_finalised, record_sent_back
+    from pepforms.register import record_qa, term_status
+
+    copies = annotate(report, out_dir / "to-send-back", force=True)
+    record_sent_back(reg, report.forms, {c.source: c.target for c in copies})
+    lines = [f"4. Sent {len(copies)} faulty returns back with comments ({out_dir}/to-send-back/)."]
+    fixed = _resubmission(cases)
+    if fixed is not None:
+        name, data = returned_form(fixed)
+        path = out_dir / "resubmitted" / name
+        atomic_write(path, data, force=True)
+        [again] = validate([path], CheckOptions(), on_result=Recorder(reg)).forms
+        if again.status == "pass" and again.form_id:
+            framework = load_authority(authority).qa_framework
+            grades = list(framework.get("grades") or ["Good"])
+            grade = "Good" if "Good" in grades else grades[0]
+            record_qa(reg, again.form_id, grade, by="Demo QA officer",
+                      reason="Clear SMART targets; the child's views are recorded.",
+                      on=STATUS_ON - timedelta(days=7))
+            pdf = out_dir / "finalised" / (Path(name).stem + ".pdf")
+            finalise(path, pdf, force=True)
+            record_finalised(reg, again.form_id, pdf.read_bytes())
+            lines.append(f"   One school resubmitted its form: it passed, was QA graded "
+                         f"{grade} and finalised ({pdf}).")
+    status = term_status(reg, DEMO_TERM, on=STATUS_ON)
+    counts = ", ".join(f"{n} {state.replace('-', ' ')}"
+                       for state, n in status.totals.states.items() if n)
+    lines.append(f"5. The term register ({register_url}) on {STATUS_ON:%d/%m/%Y}: {counts}. "
+                 f"See it with: pepforms status --term {DEMO_TERM} --on {STATUS_ON:%d/%m/%Y} "
+                 f"--register {register_url}")
+    return lines
+
+
+def _resubmission(cases: list[Case]) -> Case | None:
+    """A faulty sample's child sending back the good answers for its form."""
+    good = {c.phase: c for c in cases if c.name == "good"}
+    for case in cases:
+        if case.name != "good" and case.phase in good and not case.file_name and \
+                case.expected and case.received == good[case.phase].received:
+            instance = copy.deepcopy(good[case.phase].instance)
+            instance["child"] = copy.deepcopy(case.instance["child"])
+            return replace(case, name="resubmitted", instance=instance, expected=())
+    return None
 
 
 def _shift_dates(node: Any) -> Any:

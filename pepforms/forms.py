@@ -208,6 +208,11 @@ def attendee_rows(model: FormModel, child: Child, term: Term) -> list[Mapping[st
     return rows
 
 
+def locked_values(model: FormModel, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The pre-filled values a school may not change (their digests go in the form)."""
+    return {f.pointer: values[f.pointer] for f in model.fields() if f.locked and f.pointer in values}
+
+
 def form_content(model: FormModel, child: Child, term: Term,
                  carried: Carried | None = None, *,
                  return_by: date | None = None) -> FormContent:
@@ -234,8 +239,7 @@ def form_content(model: FormModel, child: Child, term: Term,
         elif table.pointer == ATTENDEES:
             tables[table.pointer] = attendee_rows(model, child, term)
     identity = form_id(model.authority, term, child.child_id)
-    locked = {f.pointer: values[f.pointer] for f in model.fields()
-              if f.locked and f.pointer in values}
+    locked = locked_values(model, values)
     key = authority_key(model.authority)
     digests = prefill_digests(key, identity, locked)
     properties = {

@@ -8,9 +8,10 @@ atomically, so an interrupted run leaves no half-written form.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pepforms.calendar import Term, phase_for
 from pepforms.errors import OutputExistsError, TemplateError
@@ -18,7 +19,7 @@ from pepforms.fanout import fan_out
 from pepforms.fileio import NAME_BYTES, atomic_write, inside, remove_leftovers, safe_name, write_if_changed
 from pepforms.finalising import record_for_instance, record_pdf
 from pepforms.findings import Finding
-from pepforms.forms import form_content, form_id, template_path
+from pepforms.forms import form_content, form_id, locked_values, template_path
 from pepforms.outputs import check_output_folder, refuse_overlap, require_inputs
 from pepforms.pdf.fillable import build_fillable
 from pepforms.previous import PreviousForm, carried_for, load_previous
@@ -26,6 +27,9 @@ from pepforms.report.csvfile import csv_bytes
 from pepforms.roster import Child, Roster, read_roster
 from pepforms.schema import form_model, load_authority, resolve_authority
 from pepforms.word.render import PreparedTemplate, context_for
+
+if TYPE_CHECKING:
+    from pepforms.register import Register
 
 MANIFEST = "manifest.csv"
 ROSTER_PROBLEMS = "roster-problems.csv"
@@ -42,6 +46,8 @@ class GeneratedForm:
     file: str  # relative to the output folder
     sha256: str
     kind: str = "blank form"
+    locked: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    prefill_digest: str = ""
 
 
 @dataclass
@@ -51,6 +57,7 @@ class GenerateResult:
     roster: Roster
     manifest: Path
     previous_not_used: list[tuple[str, str]] = field(default_factory=list)
+    recorded: int | None = None  # forms newly recorded in the term register (None: no register)
 
     @property
     def problems(self) -> list[Finding]:
@@ -158,8 +165,16 @@ def _previous_record(job: _Job) -> bytes:
     return pdf
 
 
-def _render_files(job: _Job) -> tuple[str, list[tuple[Path, bytes, str]]]:
-    """The form id and every file (relative path, bytes, kind) one child's job makes."""
+@dataclass(frozen=True)
+class _Rendered:
+    form_id: str
+    locked: Mapping[str, Any]
+    prefill_digest: str
+    files: list[tuple[Path, bytes, str]]
+
+
+def _render_files(job: _Job) -> _Rendered:
+    """Every file (relative path, bytes, kind) one child's job makes, and what it locked."""
     term = Term.parse(job.term)
     model = form_model(job.authority, job.child.phase)
     template = prepared_template(template_path(job.authority, job.child.phase))
@@ -177,7 +192,8 @@ def _render_files(job: _Job) -> tuple[str, list[tuple[Path, bytes, str]]]:
     if job.previous is not None:
         name = previous_pdf_name(job.child, job.previous.term)
         files.append((job.relative.parent / name, _previous_record(job), "last term's PEP (PDF)"))
-    return content.form_id, files
+    return _Rendered(content.form_id, locked_values(model, content.values),
+                     content.properties.get("prefill_digest", ""), files)
 
 
 def _same_as_there(target: Path, blob: bytes) -> bool:
@@ -189,9 +205,9 @@ def _same_as_there(target: Path, blob: bytes) -> bool:
 
 
 def _render_one(job: _Job) -> list[GeneratedForm]:
-    form_id, files = _render_files(job)
+    rendered = _render_files(job)
     out = []
-    for relative, blob, kind in files:
+    for relative, blob, kind in rendered.files:
         target = inside(job.out, relative)
         if not _same_as_there(target, blob):  # a re-run keeps what is already right
             atomic_write(target, blob, force=job.force)
@@ -199,10 +215,12 @@ def _render_one(job: _Job) -> list[GeneratedForm]:
             child_id=job.child.child_id,
             school=job.child.school_name or "No setting",
             phase=job.child.phase,
-            form_id=form_id,
+            form_id=rendered.form_id,
             file=relative.as_posix(),
             sha256=hashlib.sha256(blob).hexdigest(),
             kind=kind,
+            locked=rendered.locked if kind == "blank form" else {},
+            prefill_digest=rendered.prefill_digest,
         ))
     return out
 
@@ -232,6 +250,7 @@ def generate(
     previous: Path | None = None,
     pdf: bool = False,
     sheet: str | None = None,
+    register: Register | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> GenerateResult:
@@ -276,8 +295,13 @@ def generate(
     if last_term is not None:
         write_if_changed(out_dir / PREVIOUS_NOT_USED, _leftovers_csv(leftovers))
         _school_summaries(out_dir, the_term, roster.children, forms)
-    return GenerateResult(out_dir=out_dir, forms=forms, roster=roster, manifest=manifest,
-                          previous_not_used=leftovers)
+    result = GenerateResult(out_dir=out_dir, forms=forms, roster=roster, manifest=manifest,
+                            previous_not_used=leftovers)
+    if register is not None:
+        from pepforms.recording import record_generated
+
+        result.recorded = record_generated(register, result, authority, str(the_term))
+    return result
 
 
 def _leftovers_csv(rows: list[tuple[str, str]]) -> bytes:
@@ -331,8 +355,7 @@ def _check_outputs(jobs: list[_Job], force: bool) -> None:
     for job in jobs:
         if not (job.out / job.relative).exists():
             continue
-        _, files = _render_files(job)
-        differ += [rel for rel, blob, _ in files
+        differ += [rel for rel, blob, _ in _render_files(job).files
                    if (job.out / rel).exists() and not _same_as_there(job.out / rel, blob)]
     if differ:
         raise OutputExistsError(

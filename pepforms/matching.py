@@ -19,10 +19,11 @@ from pepforms import pointers
 from pepforms.calendar import Term
 from pepforms.coercion import normalise_label
 from pepforms.findings import Finding, make
+from pepforms.forms import form_id
 from pepforms.keys import authority_key, key_id
 from pepforms.roster import Child
 from pepforms.schema import FormModel
-from pepforms.word.identity import value_digest
+from pepforms.word.identity import overall_digest, value_digest
 
 FILE_CHILD = re.compile(r"-(?P<child>[^-]+)-(?P<term>(?:autumn|spring|summer)-\d{4})$", re.I)
 ABOUT_CHILD = "About the child"
@@ -84,6 +85,8 @@ def _locked_findings(form: IdentityInput) -> list[Finding]:
         digests = None
     if not isinstance(digests, dict) or not all(isinstance(v, str) for v in digests.values()):
         return [make("identity-damaged", detail="its record of the pre-filled details")]
+    if props.get("prefill_digest") != overall_digest(digests):
+        return [make("identity-damaged", detail="its record of the pre-filled details")]
     key = authority_key(form.model.authority)
     if digests and props.get("key_id") != key_id(key):
         return [make("identity-other-key", detail=props.get("key_id") or "none")]
@@ -129,6 +132,23 @@ def _confirmed(child_id: str, form_child: Mapping[str, Any],
     return len(shown) == 3 and not differs_from_roster(form_child, roster[child_id])
 
 
+def _consistent(form: IdentityInput) -> list[Finding]:
+    """The identity properties agree with each other and with the form's own term."""
+    props = form.properties
+    if not props:
+        return []
+    on_form_term = form.instance.get("pep", {}).get("term")
+    child_id, term = props.get("child_id", ""), props.get("term", "")
+    try:
+        expected = form_id(form.model.authority, Term.parse(term), child_id)
+    except ValueError:
+        expected = None
+    if not child_id or not term or props.get("form_id") != expected or \
+            (on_form_term and on_form_term != term):
+        return [make("identity-damaged", detail="which form, child and term it is")]
+    return []
+
+
 def identity_findings(form: IdentityInput, roster: Mapping[str, Child] | None,
                       term: Term | None,
                       rejected: Mapping[str, Finding] | None = None) -> list[Finding]:
@@ -137,7 +157,7 @@ def identity_findings(form: IdentityInput, roster: Mapping[str, Child] | None,
     form_child = form.instance.get("child", {})
     issued_for = props.get("child_id")
     on_form = form_child.get("child_id")
-    findings = _file_name_findings(form)
+    findings = _file_name_findings(form) + _consistent(form)
     if issued_for and on_form and issued_for != on_form:
         findings.append(_wrong_child(f"This form was issued for child {issued_for}, but it "
                                      f"now says child {on_form}."))

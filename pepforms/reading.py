@@ -6,6 +6,7 @@ form is this, then what does it say. Every problem with the file becomes a findi
 
 from __future__ import annotations
 
+import hashlib
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -149,7 +150,9 @@ def read_form_file(path: Path) -> ReadOutcome:
         return _unreadable(path, make("file-not-found"))
     except OSError as exc:
         return _unreadable(path, make("file-unreadable", detail=exc.strerror or "unreadable"))
-    return read_form_bytes(path, data)
+    outcome = read_form_bytes(path, data)
+    outcome.result.sha256 = hashlib.sha256(data).hexdigest()
+    return outcome
 
 
 def read_form_bytes(path: Path, data: bytes) -> ReadOutcome:

@@ -94,3 +94,11 @@ def chromium_pdf(chromium_path: str, page: Path, out: Path) -> None:
            "--disable-sync", f"--user-data-dir={profile}", "--no-pdf-header-footer",
            f"--print-to-pdf={out}", page.as_uri()]
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture(autouse=True)
+def _own_register(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test that runs a command records in a term register of its own (created only when a
+    command opens it), never in the user's."""
+    folder = tmp_path_factory.mktemp("register")
+    monkeypatch.setenv("PEPFORMS_REGISTER", f"sqlite:///{folder / 'register.sqlite'}")

@@ -17,6 +17,7 @@ from lxml import etree
 
 from pepforms.cases import Case, discover, returned_form
 from pepforms.cli import main
+from pepforms.demo import distinct_children
 from pepforms.generating import GenerateResult, generate
 from pepforms.resources import samples_dir
 from pepforms.schema import authority_ids
@@ -52,7 +53,8 @@ def good_docx(good_returned: tuple[str, bytes]) -> bytes:
 
 @pytest.fixture(scope="module")
 def bad_returned() -> tuple[str, bytes]:
-    return returned_form(case("attendance-unexplained"))
+    # For a child of its own: the good form's child twice in a batch is a duplicate return.
+    return returned_form(distinct_children([case("good"), case("attendance-unexplained")])[1])
 
 
 @pytest.fixture()

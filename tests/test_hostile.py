@@ -151,7 +151,13 @@ def test_a_recomputed_plain_digest_does_not_hide_a_changed_locked_value(tmp_path
     forged = {p: hashlib.sha256(f"{form_id}\x1f{p}\x1f{json.dumps(v)}".encode()).hexdigest()[:24]
               for p, v in [("/child/date_of_birth", "2015-01-01")]}
     digests.update(forged)
-    new = custom.replace(props["prefill"], json.dumps(digests).replace('"', "&quot;"))
+    from pepforms.word.identity import overall_digest
+
+    # A thorough forger also recomputes the overall digest (unkeyed): only the keyed per-value
+    # digests stand in the way.
+    new = custom.replace(props["prefill"], json.dumps(digests, sort_keys=True)
+                         .replace('"', "&quot;"))
+    new = new.replace(props["prefill_digest"], overall_digest(digests))
     path = tmp_path / name
     path.write_bytes(rezip(tampered, replace={"docProps/custom.xml": new.encode()}))
     result = check_file(path)
