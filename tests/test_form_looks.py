@@ -197,6 +197,8 @@ def test_placeholders_are_short_grey_rich_text(authority: str, phase: str) -> No
     for sdt in root.iter(qn("w:sdt")):
         props = sdt.find(qn("w:sdtPr"))
         assert props is not None
+        # Word formats typed text with the control's own run properties: never the grey style.
+        assert props.find(qn("w:rPr")) is None
         if props.find(qn("w:showingPlcHdr")) is None:
             continue
         content = sdt.find(qn("w:sdtContent"))

@@ -81,7 +81,6 @@ def build_control(field: Field, *, tag: str, sdt_id: int, slot: str | None = Non
                                                                  "w:eastAsia": "MS Gothic"})),
                  el("w:t", None, text=glyph))
         show = None
-        style = None
     else:
         style = _jinja(slot, "style") if slot else PLACEHOLDER_STYLE
         text = _jinja(slot, "text") if slot else field.placeholder
@@ -89,9 +88,9 @@ def build_control(field: Field, *, tag: str, sdt_id: int, slot: str | None = Non
                  el("w:t", None, text=text))
         show = _jinja(slot, "ph") if slot else "1"
     lock = (_jinja(slot, "lock")) if (slot and locked) else "sdtLocked"
+    # No run properties on the control itself: Word gives them to the text a person types into
+    # an empty control, and the placeholder's grey style there would make typed answers grey.
     props = el("w:sdtPr")
-    if style is not None:
-        props.append(el("w:rPr", None, el("w:rStyle", {"w:val": style})))
     props.append(el("w:alias", {"w:val": field.display_label[:250]}))
     props.append(el("w:tag", {"w:val": tag}))
     props.append(el("w:id", {"w:val": sdt_id}))
