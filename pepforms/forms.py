@@ -113,6 +113,12 @@ def return_to(authority_id: str, return_by: date | None = None) -> ReturnTo:
     return ReturnTo(where, by)
 
 
+def return_sentence(authority_id: str, return_by: date | None = None) -> str:
+    """The return instruction for a covering email or a school's summary.txt."""
+    back = return_to(authority_id, return_by)
+    return f"Please return each completed form to {back.inbox}, {back.by}."
+
+
 def _phases(authority_id: str, phase: str | None) -> tuple[str, ...]:
     authority = load_authority(authority_id)
     if phase is None:

@@ -19,7 +19,13 @@ from lxml import etree
 from pypdf import PdfReader
 
 from pepforms.calendar import Term
-from pepforms.forms import LEGAL_STATUSES, form_content, legal_status_words, return_to
+from pepforms.forms import (
+    LEGAL_STATUSES,
+    form_content,
+    legal_status_words,
+    return_sentence,
+    return_to,
+)
 from pepforms.resources import samples_dir
 from pepforms.roster import Child, read_roster
 from pepforms.schema import PLACEHOLDERS, Section, all_forms, form_model, load_authority
@@ -246,6 +252,10 @@ def test_return_by_names_the_latest_date_when_it_is_known() -> None:
     model = form_model("sutton", "y1-11")
     content = form_content(model, child_for("y1-11"), TERM, return_by=date(2027, 3, 5))
     assert content.extra["return_by"].endswith("Friday 5 March 2027")
+    assert return_sentence("nottinghamshire") == (
+        "Please return each completed form to Nottinghamshire Virtual School (by Egress), "
+        "virtual.school.peps@nottinghamshire.example.gov.uk, by secure email, within 5 working "
+        "days of the PEP meeting.")
 
 
 # --------------------------------------------------------------------------------------------
