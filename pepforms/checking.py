@@ -92,16 +92,14 @@ def _where(exc: BaseException) -> str:
 
 
 def _is_candidate(p: Path) -> bool:
+    # Links, pipes and devices count too: each gets a finding saying it was not read.
     return (p.suffix.lower() in FORM_SUFFIXES and not p.name.startswith(("~$", "."))
-            and not p.is_symlink() and p.is_file())
+            and (p.is_symlink() or not p.is_dir()))
 
 
 def collect_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files to check: the files given, and every form-like file in the folders given.
-
-    Links inside a folder are not followed (a link could lead anywhere); a file named on the
-    command line is checked whatever it is.
-    """
+    """Files to check: the files given, and every form-like file in the folders given (each
+    link, pipe or device among them is reported, never followed or opened)."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():

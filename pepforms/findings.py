@@ -57,6 +57,13 @@ CATALOGUE: dict[str, Code] = {
     "file-unreadable": Code(ERROR, "File cannot be read",
                             "This file could not be opened ({detail}). Check it is not open in "
                             "another program and that you have permission to read it."),
+    "link-not-followed": Code(ERROR, "A link, not a form",
+                              "This is a link (shortcut) to another file, which pepforms does not "
+                              "follow. Put the form itself in the folder and check it again."),
+    "suspicious-contents": Code(ERROR, "Suspicious file",
+                                "This file contains something no Word document has ({detail}), "
+                                "so it was not read. Do not open it; ask the school to send the "
+                                "form again, saved from Word."),
     "not-a-docx": Code(ERROR, "Not a Word document",
                        "This is not a Word document (.docx){detail}. Ask the school to send the "
                        "PEP back as the Word form they were sent."),

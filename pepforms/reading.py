@@ -139,6 +139,8 @@ def _read_pdf_file(path: Path, data: bytes) -> ReadOutcome:
 def read_form_file(path: Path) -> ReadOutcome:
     """Read one returned form (Word, or a fillable PDF); every problem becomes a finding."""
     try:
+        if path.is_symlink():  # a link could lead anywhere: it is not followed
+            return _unreadable(path, make("link-not-followed"))
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
             return _unreadable(path, make("file-unreadable", detail="it is not an ordinary file"))

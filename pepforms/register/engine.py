@@ -98,7 +98,7 @@ def _sqlite_engine(parsed: URL) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in ("journal_mode=WAL", f"busy_timeout={BUSY_TIMEOUT_MS}", "foreign_keys=ON",
-                       "synchronous=FULL", "secure_delete=ON"):
+                       "synchronous=NORMAL", "secure_delete=ON"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

@@ -72,6 +72,10 @@ def _check_directory(zf: zipfile.ZipFile) -> None:
         raise _problem("too-large", detail=f"{len(infos)} parts")
     total = 0
     for info in infos:
+        name = info.filename.replace("\\", "/")
+        if name.startswith("/") or ".." in name.split("/") or ":" in name:
+            # Never in a document Word saved: a file made to escape wherever it is unpacked.
+            raise _problem("suspicious-contents", detail="a part named to escape its folder")
         total += info.file_size
         if info.file_size > MAX_PART_BYTES:
             raise _problem("too-large", detail=f"one part is {info.file_size // 2**20} MB")
