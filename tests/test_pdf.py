@@ -43,7 +43,6 @@ from pepforms.pdf.record import EMPTY, MARKING, render_record, shown
 from pepforms.pointers import get
 from pepforms.schema import Field, FormModel, all_forms, form_model, load_authority
 from pepforms.validate.quality import QaDecision, indicative_grade
-from pepforms.values import format_money
 from pepforms.word.controls import display_text
 
 from .test_roundtrip import canonical, shape_schema
@@ -243,7 +242,7 @@ def test_record_summary_holds_grade_qa_decision_finalised_and_pp_plus() -> None:
     assert "Finalised by Not recorded" in first
     costs = [r["cost"] for r in instance["pp_plus"]["requests"] if "cost" in r]
     assert costs, "the good case asks for PP+"
-    assert f"Pupil Premium Plus requested {format_money(sum(costs))} ({len(costs)} costed" in first
+    assert f"Pupil Premium Plus requested £{sum(costs):,.2f} ({len(costs)} costed" in first
     decided = page_texts(record_for(
         model, instance, quality=grade, finalised_by="Pat Coordinator",
         finalised_on=date(2027, 2, 18),

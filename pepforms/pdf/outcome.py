@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from reportlab.lib.colors import Color
@@ -16,14 +17,13 @@ from reportlab.platypus import Table as RLTable
 
 from pepforms import pointers
 from pepforms.findings import ERROR, Finding
+from pepforms.report.ppplus import pounds, pp_lines_of
 from pepforms.schema import FormModel, Section
 from pepforms.validate.quality import QaDecision, QualityGrade
-from pepforms.values import format_money
 
 # The security marking of every page (the Government Security Classifications' handling caveat
 # for personal information about a child).
 MARKING = "OFFICIAL-SENSITIVE"
-PP_REQUESTS = "/pp_plus/requests"
 
 
 @dataclass(frozen=True)
@@ -41,32 +41,19 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def pp_plus_total(model: FormModel, instance: Mapping[str, Any]) -> tuple[float, int] | None:
-    """The Pupil Premium Plus asked for: the total of the PP+ request table's costs when the
-    form has one, else of the targets' PP+ costs; with how many lines are costed. None when the
-    form asks for no PP+ (Post-16)."""
-    for pointer, key in ((PP_REQUESTS, "cost"), ("/targets", "pp_cost")):
-        table = model.table_map.get(pointer)
-        if table is None or key not in {c.key for c in table.columns}:
-            continue
-        rows = pointers.get(instance, pointer)
-        costs = []
-        for row in rows if isinstance(rows, list) else []:
-            value = row.get(key) if isinstance(row, Mapping) else None
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                costs.append(float(value))
-        return sum(costs), len(costs)
-    return None
-
-
 def pp_plus_text(model: FormModel, instance: Mapping[str, Any]) -> str | None:
-    total = pp_plus_total(model, instance)
-    if total is None:
+    """The Pupil Premium Plus the PEP asks for, counted as the PP+ summary counts it (its
+    requests table, else its targets' PP+ costs); None when the form asks for no PP+."""
+    lines, asks = pp_lines_of(model, instance)
+    if not asks:
         return None
-    amount, lines = total
     if not lines:
         return "None requested"
-    return f"{format_money(amount)} ({lines} costed line{'s' if lines != 1 else ''})"
+    costed = [line.cost for line in lines if line.cost is not None]
+    text = f"{pounds(sum(costed, Decimal(0)))} ({len(costed)} costed line" \
+        f"{'s' if len(costed) != 1 else ''}"
+    uncosted = len(lines) - len(costed)
+    return text + (f"; {uncosted} not costed)" if uncosted else ")")
 
 
 def qa_text(qa: QaDecision | None) -> str:
