@@ -127,30 +127,29 @@ def section_numbers(model: FormModel, asked: Mapping[str, bool] | None = None) -
     return out
 
 
-def section_heading(section: Section, number: str) -> str:
+def section_heading(section: Section, number: str, gap: str = "  ") -> str:
     """A section's heading: its number and title, the number once."""
     if not number or section.title.startswith(number + " "):
         return section.title
-    return f"{number}  {section.title}"
+    return f"{number}{gap}{section.title}"
 
 
-def _role_label(role: str, text: TemplateText) -> str:
-    return text.role_labels.get(role, role.replace("-", " ").capitalize())
+def _role_label(role: str, role_labels: Mapping[str, str]) -> str:
+    return role_labels.get(role, role.replace("-", " ").capitalize())
 
 
 def who_completes(model: FormModel, role_labels: Mapping[str, str],
                   asked: Mapping[str, bool] | None = None) -> dict[str, str]:
     """Each role's label and the sections it completes ("1 About the child; 2 Care details"),
     in form order, leaving out sections this child's form does not ask."""
-    text = TemplateText(organisation="", role_labels=role_labels)
     numbers = section_numbers(model, asked)
     out: dict[str, list[str]] = {}
     for section in model.sections:
         if not section.role:
             continue
-        entries = out.setdefault(_role_label(section.role, text), [])
+        entries = out.setdefault(_role_label(section.role, role_labels), [])
         if asked is None or asked.get(section.pointer, True):
-            entries.append(section_heading(section, numbers[section.pointer]).replace("  ", " "))
+            entries.append(section_heading(section, numbers[section.pointer], gap=" "))
     return {who: "; ".join(entries) for who, entries in out.items()}
 
 
@@ -275,7 +274,8 @@ def _add_section(doc, section: Section, number: str, ids: _Ids,  # type: ignore[
         start_section(doc, landscape=True)
     doc.add_heading(section_heading(section, number), 1)
     if section.role:
-        doc.add_paragraph(f"Completed by: {_role_label(section.role, text)}", style=ROLE_STYLE)
+        doc.add_paragraph(f"Completed by: {_role_label(section.role, text.role_labels)}",
+                          style=ROLE_STYLE)
     if section.guidance:
         doc.add_paragraph(section.guidance, style=GUIDANCE_STYLE)
     width = LANDSCAPE_WIDTH if landscape else PORTRAIT_WIDTH
