@@ -16,6 +16,7 @@ are regenerated on every run; they are not committed (see .gitignore).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from pepforms.demo import sample_roster
 from pepforms.finalising import finalise
 from pepforms.forms import form_content, template_path
 from pepforms.generating import prepared_template
+from pepforms.keys import ENV as KEYS_ENV
 from pepforms.roster import read_roster
 from pepforms.schema import all_forms, form_model
 from pepforms.validate.quality import QaDecision
@@ -159,6 +161,8 @@ def make_gallery(out: Path) -> list[Path]:
     made: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="pepforms-gallery-") as tmp:
         work = Path(tmp)
+        # The samples' identity keys stay in the scratch folder, not in the user's data folder.
+        os.environ[KEYS_ENV] = str(work / "keys")
         forms = blank_forms(work)
         to_pdf(soffice, list(forms.values()), work)
         for stem in forms:
