@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pepforms import __version__
+from pepforms.cli_answers import add_answers_commands
 from pepforms.cli_register import add_register_commands, no_register_option, register_option
 from pepforms.errors import PepformsError
 from pepforms.terminal import printable
@@ -437,6 +438,7 @@ def demo(out_dir: Path, authority: str, force: bool) -> None:
 
 
 add_register_commands(main)
+add_answers_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from pepforms.cli_register import register_option
 from pepforms.errors import PepformsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,12 +55,27 @@ def from_option(func: F) -> F:
     return click.option(
         "--from", "sources", multiple=True, type=click.Path(path_type=Path),
         help="a folder (or file) of returned forms; give it again for more, e.g. last term's "
-             "too, to compare")(func)
+             "too, to compare (default: the term register)")(func)
 
 
 def _jobs(func: F) -> F:
     return click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32),
                         help="processes to use for reading the forms")(func)
+
+
+def _register_answers(sources: tuple[Path, ...], register_url: str | None,
+                      term: str | None, *, figures: bool = False) -> tuple[Any, Any, str | None]:
+    """Without --from, the answers (and the Head's report's return figures) come from the
+    term register: the latest version of each form of the term (default: the newest)."""
+    if sources:
+        return None, None, term
+    from pepforms.recording import answers_from_register, figures_from_register
+    from pepforms.register import open_register, term_status
+
+    with open_register(register_url) as reg:
+        chosen = term or term_status(reg).term
+        answers = answers_from_register(reg, chosen)
+        return answers, (figures_from_register(reg, chosen) if figures else None), chosen
 
 
 def _echo_unreadable(count: int) -> None:
@@ -82,9 +98,10 @@ def _echo_unreadable(count: int) -> None:
                    "import (see samples/export-fields/)")
 @_jobs
 @click.option("--force", is_flag=True, help="replace the workbook or the folder's files")
+@register_option
 @_plain_errors
 def export(sources: tuple[Path, ...], term: str | None, school: str | None, fmt: str, out: Path,
-           fields: Path | None, jobs: int, force: bool) -> None:
+           fields: Path | None, jobs: int, force: bool, register_url: str | None) -> None:
     """Export the answers of the latest version of each returned form, for a case-system
     import or a spreadsheet: a `forms` sheet (one row per form), a sheet per table (targets,
     previous targets, PP+ requests, attendees, attainment) and this term against last term.
@@ -97,13 +114,12 @@ def export(sources: tuple[Path, ...], term: str | None, school: str | None, fmt:
     from pepforms.cli import progress_bar
     from pepforms.report.export import ExportJob, run_export
 
-    if not sources:
-        raise ToolFailed("Give the returned forms with --from FOLDER (the term register is not "
-                         "available yet).")
+    answers, _, term = _register_answers(sources, register_url, term)
     job = ExportJob(sources=sources, out=out, fmt=fmt, term=term, school=school, fields=fields,
                     force=force, jobs=jobs)
     with progress_bar("form") as bar:
-        result, written = run_export(job, progress=bar.update, on_total=bar.set_total)
+        result, written = run_export(job, progress=bar.update, on_total=bar.set_total,
+                                     answers=answers)
     _echo_unreadable(result.unreadable)
     where = out if fmt == "xlsx" else f"{out}/ ({len(written)} files, README.txt names the columns)"
     click.echo(f"Wrote the answers of {result.forms} form(s) to {where}.")
@@ -122,10 +138,11 @@ def export(sources: tuple[Path, ...], term: str | None, school: str | None, fmt:
               help="write the summary as a page, per school and child")
 @_jobs
 @click.option("--force", is_flag=True, help="replace files that exist")
+@register_option
 @_plain_errors
 def pp_plus(sources: tuple[Path, ...], term: str | None, school: str | None,
             csv_out: Path | None, xlsx_out: Path | None, html_out: Path | None, jobs: int,
-            force: bool) -> None:
+            force: bool, register_url: str | None) -> None:
     """Pupil Premium Plus: what each PEP requests, totals against the authority's allocation,
     and the release list for finance under the authority's rule, with the reason for every
     child held back.
@@ -138,10 +155,12 @@ def pp_plus(sources: tuple[Path, ...], term: str | None, school: str | None,
     from pepforms.report.jobs import PPJob, run_pp_plus
     from pepforms.report.ppplus_render import release_text
 
+    answers, _, term = _register_answers(sources, register_url, term)
     job = PPJob(sources=sources, term=term, school=school, csv_out=csv_out, xlsx_out=xlsx_out,
                 html_out=html_out, force=force, jobs=jobs)
     with progress_bar("form") as bar:
-        summary, written = run_pp_plus(job, progress=bar.update, on_total=bar.set_total)
+        summary, written = run_pp_plus(job, progress=bar.update, on_total=bar.set_total,
+                                       answers=answers)
     click.echo(release_text(summary), nl=False)
     for path in written:
         click.echo(f"wrote {path}")
@@ -159,9 +178,10 @@ def pp_plus(sources: tuple[Path, ...], term: str | None, school: str | None,
               help="add a list of the children by name (the report is then OFFICIAL-SENSITIVE)")
 @_jobs
 @click.option("--force", is_flag=True, help="replace files that exist")
+@register_option
 @_plain_errors
 def report(sources: tuple[Path, ...], term: str, html_out: Path | None, pdf_out: Path | None,
-           with_names: bool, jobs: int, force: bool) -> None:
+           with_names: bool, jobs: int, force: bool, register_url: str | None) -> None:
     """The Virtual School Head's report of a term, for a governing body: returns, checks,
     quality grades by school and key stage, why forms needed changes, attendance, PP+.
     Figures only, unless --with-names.
@@ -174,10 +194,12 @@ def report(sources: tuple[Path, ...], term: str, html_out: Path | None, pdf_out:
     from pepforms.cli import progress_bar
     from pepforms.report.jobs import HeadJob, run_head_report
 
+    answers, figures, _ = _register_answers(sources, register_url, term, figures=True)
     job = HeadJob(sources=sources, term=term, html_out=html_out, pdf_out=pdf_out,
                   with_names=with_names, force=force, jobs=jobs)
     with progress_bar("form") as bar:
-        result, written = run_head_report(job, progress=bar.update, on_total=bar.set_total)
+        result, written = run_head_report(job, progress=bar.update, on_total=bar.set_total,
+                                          answers=answers, figures=figures)
     _echo_unreadable(result.unreadable)
     click.echo(f"{result.term_label}: {result.returned} form(s) returned, {result.passing} "
                f"passing, {result.attendance.below_95} with attendance below 95%.")
@@ -210,5 +232,5 @@ def add_answers_commands(group: click.Group) -> None:
     group has a `status` already (the term register's, which then takes `--child` itself)."""
     for command in (export, pp_plus, report):
         group.add_command(command)
-    if "status" not in group.commands:
+    if "status" not in group.commands:  # the term register's `status` takes --child itself
         group.add_command(status)

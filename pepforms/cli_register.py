@@ -103,12 +103,17 @@ def _open(url: str | None, *, check_version: bool = True) -> Any:
 @click.option("--html", "html_out", type=click.Path(path_type=Path),
               help="write a page for the Virtual School Head (overdue first, schools as rows)")
 @click.option("--force", is_flag=True, help="replace report files that exist")
+@click.option("--child", "child_id", help="one child, term by term: attendance and attainment "
+                                          "now and last term, targets carried forward")
+@click.option("--from", "sources", multiple=True, type=click.Path(path_type=Path),
+              help="with --child: read these folders of returned forms instead of the register")
 @register_option
 @_plain_errors
 def status(term: str | None, school: str | None, on: str | None, json_out: Path | None,
-           csv_out: Path | None, html_out: Path | None, force: bool,
-           register_url: str | None) -> None:
-    """The state of the term: each child's form, per school, with totals.
+           csv_out: Path | None, html_out: Path | None, force: bool, child_id: str | None,
+           sources: tuple[Path, ...], register_url: str | None) -> None:
+    """The state of the term: each child's form, per school, with totals. With --child, one
+    child's PEPs this term against last term.
 
     States: issued, overdue, received-late, needs-changes, sent-back, passed, qa-graded,
     finalised (and unmatched for a returned file that matched no issued form).
@@ -119,6 +124,9 @@ def status(term: str | None, school: str | None, on: str | None, json_out: Path 
     from pepforms.register import term_status
     from pepforms.register.render import status_csv, status_html, status_text
 
+    if child_id:
+        _child_status(child_id, sources, register_url)
+        return
     _refuse_existing((json_out, csv_out, html_out), force)
     with _open(register_url) as reg:
         result = term_status(reg, term, school, _date(on, "--on"))
@@ -131,6 +139,23 @@ def status(term: str | None, school: str | None, on: str | None, json_out: Path 
         _write(csv_out, status_csv(result), force)
     if html_out:
         _write(html_out, status_html(result).encode("utf-8"), force)
+
+
+def _child_status(child_id: str, sources: tuple[Path, ...], register_url: str | None) -> None:
+    from pepforms.report.compare import child_history, history_text
+    from pepforms.report.jobs import run_child_status
+
+    if sources:
+        history = run_child_status(sources, child_id)
+    else:
+        from pepforms.recording import answers_for_child
+
+        with _open(register_url) as reg:
+            history = child_history(answers_for_child(reg, child_id), child_id)
+        if not history:
+            raise PepformsError(f"The register holds no returned form for the child "
+                                f"'{child_id}'.")
+    click.echo(history_text(history), nl=False)
 
 
 def _due_items(register_url: str | None, within: str, on: str | None, term: str | None,

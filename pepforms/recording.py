@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from pepforms.generating import GenerateResult
     from pepforms.register import Register
     from pepforms.register.models import IssuedForm, ReceivedVersion
+    from pepforms.report.answers import AnsweredForm, AnswerSet
+    from pepforms.report.head import TermFigures
 
 
 def issued_forms(result: GenerateResult, authority: str, term: str) -> list[IssuedForm]:
@@ -153,3 +155,50 @@ def record_finalised(reg: Register, form_id: str, pdf: bytes) -> bool:
         return False
 
 
+
+
+def answers_from_register(reg: Register, term: str) -> AnswerSet:
+    """The latest version of each form of `term` in the register, as answered forms."""
+    from pepforms.register.answers import latest_versions
+    from pepforms.report.answers import AnsweredForm, AnswerSet
+    from pepforms.schema import load_authority
+    from pepforms.validate.quality import indicative_grade
+
+    forms = []
+    for stored in latest_versions(reg, term):
+        found = tuple(Finding(code=f["code"], severity=f["severity"], pointer=f["pointer"],
+                              section=f["section"], role=f["role"], message=f["message"])
+                      for f in stored.findings)
+        framework = load_authority(stored.authority).qa_framework
+        forms.append(AnsweredForm(
+            form_id=stored.form_id, child_id=stored.child_id,
+            child_name=f"{stored.first_name} {stored.last_name}".strip(),
+            authority=stored.authority, phase=stored.phase, term=stored.term,
+            school_name=stored.school_name, school_urn=stored.school_urn, status=stored.status,
+            quality=indicative_grade(framework, stored.phase, list(found), stored.instance),
+            findings=found, instance=stored.instance, received=stored.received_on,
+            first_time_pass=stored.first_status == "pass", path=stored.path))
+    return AnswerSet(tuple(forms))
+
+
+def figures_from_register(reg: Register, term: str) -> TermFigures:
+    """The Head's report's return figures, from the term's state today."""
+    from pepforms.register import term_status
+    from pepforms.report.head import TermFigures
+
+    status = term_status(reg, term)
+    states = status.totals.states
+    return TermFigures(issued=status.totals.forms,
+                       returned_on_time=status.totals.returned_on_time.count,
+                       returned_late=states.get("received-late", 0),
+                       overdue=states.get("overdue", 0))
+
+
+def answers_for_child(reg: Register, child_id: str) -> list[AnsweredForm]:
+    """Every term's latest version of the child's forms (for `status --child`)."""
+    from pepforms.register.answers import terms_of_child
+
+    out: list[AnsweredForm] = []
+    for term in terms_of_child(reg, child_id):
+        out += [f for f in answers_from_register(reg, term).forms if f.child_id == child_id]
+    return out

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from pepforms.cases import discover, returned_form
 from pepforms.checking import validate
 from pepforms.cli import main
-from pepforms.report.html import report_html
+from pepforms.report.render import report_html
 
 from .conftest import chromium_pdf
 

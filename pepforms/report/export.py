@@ -350,12 +350,15 @@ def write_export(export: Export, out: Path, fmt: str, force: bool) -> list[Path]
 
 
 def run_export(job: ExportJob, *, progress: Callable[[int], None] | None = None,
-               on_total: Callable[[int], None] | None = None) -> tuple[Export, list[Path]]:
-    """The whole `export` command over folders of returned forms."""
+               on_total: Callable[[int], None] | None = None,
+               answers: AnswerSet | None = None) -> tuple[Export, list[Path]]:
+    """The whole `export` command: over `answers` from the term register, or over the forms
+    in `job.sources`."""
     from pepforms.report.answers import answers_from_folders
 
     mapping = check_export(job)
-    answers = answers_from_folders(job.sources, jobs=job.jobs, progress=progress,
-                                   on_total=on_total)
+    if answers is None:
+        answers = answers_from_folders(job.sources, jobs=job.jobs, progress=progress,
+                                       on_total=on_total)
     export = export_answers(answers, job.fmt, term=job.term, school=job.school, mapping=mapping)
     return export, write_export(export, job.out, job.fmt, job.force)

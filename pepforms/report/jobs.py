@@ -92,11 +92,13 @@ def write_pp_plus(summary: PPSummary, job: PPJob) -> list[Path]:
     return written
 
 
-def run_pp_plus(job: PPJob, *, progress: Progress = None,
-                on_total: Progress = None) -> tuple[PPSummary, list[Path]]:
+def run_pp_plus(job: PPJob, *, progress: Progress = None, on_total: Progress = None,
+                answers: AnswerSet | None = None) -> tuple[PPSummary, list[Path]]:
+    """`answers` from the term register, or the forms in `job.sources`."""
     _term(job.term)
     _outputs((job.csv_out, job.xlsx_out, job.html_out), job.sources, job.force)
-    answers = load(job.sources, jobs=job.jobs, progress=progress, on_total=on_total)
+    if answers is None:
+        answers = load(job.sources, jobs=job.jobs, progress=progress, on_total=on_total)
     summary = pp_plus_from(answers, job.term, job.school)
     return summary, write_pp_plus(summary, job)
 
@@ -116,16 +118,18 @@ class HeadJob:
 
 
 def run_head_report(job: HeadJob, *, figures: TermFigures | None = None,
-                    progress: Progress = None,
-                    on_total: Progress = None) -> tuple[HeadReport, list[Path]]:
-    """The report of one term: the page and/or the PDF. `figures` come from the register."""
+                    progress: Progress = None, on_total: Progress = None,
+                    answers: AnswerSet | None = None) -> tuple[HeadReport, list[Path]]:
+    """The report of one term: the page and/or the PDF. `figures` (and `answers`, instead of
+    the forms in `job.sources`) come from the register."""
     from pepforms.report.head_pdf import head_pdf
 
     _term(job.term)
     if job.html_out is None and job.pdf_out is None:
         raise PepformsError("Say where to write the report: --html FILE and/or --pdf FILE.")
     _outputs((job.html_out, job.pdf_out), job.sources, job.force)
-    answers = load(job.sources, jobs=job.jobs, progress=progress, on_total=on_total)
+    if answers is None:
+        answers = load(job.sources, jobs=job.jobs, progress=progress, on_total=on_total)
     report = head_report(answers, _pick_term(answers, job.term), figures=figures,
                          with_names=job.with_names)
     written = []

@@ -115,3 +115,45 @@ def test_a_whole_term(register_url: str, tmp_path: Path) -> None:
     assert by_child["C20002"]["versions"] == 1 and by_child["C20003"]["versions"] == 2
     unmatched = [f for f in report["forms"] if f["state"] == "unmatched"]
     assert len(unmatched) == 1 and "C20004" in unmatched[0]["path"]
+
+
+def test_answers_out_of_the_register(register_url: str, tmp_path: Path) -> None:
+    """export, pp-plus, the Head's report and status --child answer from the register alone."""
+    from pepforms.reading import read_form_file
+
+    from ..answers.test_export import _canonical, _rebuild, _xlsx_sheets
+
+    reg = ["--register", register_url]
+    roster = tmp_path / "roster.csv"
+    roster.write_text(HEADER + "".join(
+        f"{cid},{first},Specimen,14/01/2016,,Female,C2,01/09/2024,{school},{urn},Anna Exemplar,"
+        f"dt@{urn}.example.org,Sam Trialworth,sw@example.org,Jo Demo\n"
+        for cid, (first, school, urn) in list(CHILDREN.items())[:3]), encoding="utf-8")
+    forms = tmp_path / "forms"
+    run("generate", "--authority", "cheshire-west", "--term", TERM, "--roster", roster, "--out",
+        forms, *reg)
+    first, second = tmp_path / "in-1", tmp_path / "in-2"
+    latest = [returned(forms, "C20001", first),
+              returned(forms, "C20002", first, fault="attendance")]
+    returned(forms, "C20003", first, fault="attendance")
+    latest.append(returned(forms, "C20003", second))  # resubmitted: the latest version
+    run("validate", first, "--received", "22/01/2027", *reg)
+    run("validate", second, "--received", "01/02/2027", *reg)
+
+    out = tmp_path / "answers.xlsx"
+    result = run("export", "--format", "xlsx", "-o", out, "--term", TERM, *reg)
+    assert "Wrote the answers of 3 form(s)" in result.output
+    rebuilt = _rebuild(_xlsx_sheets(out))
+    expected = {r.form_id: r.instance for r in (read_form_file(p).result for p in latest)}
+    assert set(rebuilt) == set(expected)
+    for form_id, instance in expected.items():
+        assert _canonical(rebuilt[form_id]) == _canonical(instance), form_id
+
+    page = tmp_path / "head.html"
+    run("report", "--term", TERM, "--html", page, *reg)
+    text = page.read_text(encoding="utf-8")
+    assert "not known without the term register" not in text
+    assert ">3<" in text.replace(" ", "")  # forms issued, from the register
+
+    history = run("status", "--child", "C20003", *reg)
+    assert "C20003 spring-2027" in history.output
