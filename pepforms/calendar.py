@@ -13,6 +13,8 @@ __all__ = [
     "SEASONS",
     "Term",
     "add_working_days",
+    "term_id",
+    "term_label",
     "is_working_day",
     "key_stage",
     "parse_year_group",
@@ -132,6 +134,23 @@ class Term:
         if self.season_index == 0:
             return Term(self.year - 1, 2)
         return Term(self.year, self.season_index - 1)
+
+
+def term_label(text: str) -> str:
+    """A term as people write it ("spring-2027" is "Spring term 2027"); other text as it is."""
+    try:
+        return Term.parse(text).label
+    except ValueError:
+        return text
+
+
+def term_id(text: str) -> str:
+    """The term id ("spring-2027") of a term written any way `Term.parse` reads; other text as
+    it is (the schema's pattern then says what is wrong with it)."""
+    try:
+        return str(Term.parse(text))
+    except ValueError:
+        return text
 
 
 # --- year groups and phases ------------------------------------------------------------------

@@ -62,7 +62,8 @@ def reading_context(outcome: ReadOutcome, returned: date | None) -> ValidationCo
     return ValidationContext(returned_on=returned, stand_ins=dict(read.stand_ins),
                              not_understood=frozenset(f.pointer for f in read.findings
                                                       if f.code == "value-not-understood"),
-                             not_on_form=frozenset(read.missing) if older else frozenset())
+                             not_on_form=frozenset(read.missing) if older else frozenset(),
+                             not_asked=outcome.not_asked)
 
 
 def _checked(outcome: ReadOutcome, path: Path, options: CheckOptions) -> FormResult:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pepforms.calendar import term_id
 from pepforms.errors import SchemaError
 from pepforms.findings import Finding, make
 from pepforms.schema import Field, FormModel, Table, load_authority
@@ -93,6 +94,8 @@ def _parse(f: Field, text: str) -> Any:
         return parse_number(text)
     if f.kind == "choice":
         return choice_value(f, text)
+    if f.kind == "term":
+        return term_id(text)
     return text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from pepforms.pdf.record import render_record
 from pepforms.schema import form_model as get_model
 from pepforms.schema import load_authority
 from pepforms.validate.engine import validate_instance
+from pepforms.validate.quality import QaDecision, QualityGrade, indicative_grade
 
 FINALISED = "Finalised"
 NOT_FINALISED = "Not finalised: has errors"
@@ -44,8 +46,14 @@ class Finalised:
 
 
 def record_pdf(authority: str, phase: str, instance: Mapping[str, Any], term: str, form_id: str,
-               findings: list[Finding]) -> tuple[bytes, str]:
-    """The finalised-record PDF of an instance, and its status."""
+               findings: list[Finding], *, quality: QualityGrade | None = None,
+               qa: QaDecision | None = None, finalised_by: str | None = None,
+               finalised_on: date | None = None) -> tuple[bytes, str]:
+    """The finalised-record PDF of an instance, and its status.
+
+    The indicative `quality` grade is worked out from the findings when not given; the QA
+    officer's judgement (`qa`, from the term register) and who finalised the form and when are
+    printed when given."""
     model = get_model(authority, phase)
     a = load_authority(authority)
     child = instance.get("child", {})
@@ -55,10 +63,13 @@ def record_pdf(authority: str, phase: str, instance: Mapping[str, Any], term: st
         term_label = Term.parse(term).label
     except ValueError:
         term_label = term or "term not recorded"
+    if quality is None:
+        quality = indicative_grade(a.qa_framework, phase, findings, instance)
     pdf = render_record(model, dict(instance), organisation=a.raw.get("virtual_school", a.name),
                         child_name=name or "Name not recorded", term_label=term_label,
                         form_id=form_id or "not recorded", status=status, findings=findings,
-                        role_labels=a.roles)
+                        role_labels=a.roles, quality=quality, qa=qa,
+                        finalised_by=finalised_by, finalised_on=finalised_on)
     return pdf, status
 
 
@@ -70,34 +81,44 @@ def record_for_instance(authority: str, phase: str, instance: Mapping[str, Any])
 
 
 def finalise_form(path: Path, *, allow_findings: bool = False,
-                  options: CheckOptions | None = None) -> Finalised:
+                  options: CheckOptions | None = None, qa: QaDecision | None = None,
+                  finalised_by: str | None = None,
+                  finalised_on: date | None = None) -> Finalised:
     """Check a returned form and render its record; refuse a form with errors unless allowed."""
     result = check_file(path, options or CheckOptions())
     if result.status == "unreadable" or result.instance is None:
         raise PepformsError(f"{path} could not be finalised: {_why_unreadable(result)}")
-    return _finalised(result, allow_findings)
+    return _finalised(result, allow_findings, qa=qa, finalised_by=finalised_by,
+                      finalised_on=finalised_on)
 
 
 def _why_unreadable(result: FormResult) -> str:
     return result.findings[0].message if result.findings else "it could not be read"
 
 
-def _finalised(result: FormResult, allow_findings: bool) -> Finalised:
+def _finalised(result: FormResult, allow_findings: bool, *, qa: QaDecision | None = None,
+               finalised_by: str | None = None, finalised_on: date | None = None) -> Finalised:
     """The record of a checked, readable form; refused (HasErrors) if it has errors."""
     assert result.instance is not None
     if result.status == "fail" and not allow_findings:
         raise HasErrors(result)
     pdf, status = record_pdf(result.authority, result.phase, result.instance, result.term,
-                             result.form_id, result.findings)
+                             result.form_id, result.findings, quality=result.quality, qa=qa,
+                             finalised_by=finalised_by, finalised_on=finalised_on)
     return Finalised(pdf, result, status)
 
 
 def finalise(path: Path, out: Path, *, password_file: Path | None = None,
              allow_findings: bool = False, force: bool = False,
-             options: CheckOptions | None = None) -> Finalised:
-    """Write the finalised record of `path` to `out` (AES-256 encrypted with a password file)."""
+             options: CheckOptions | None = None, qa: QaDecision | None = None,
+             finalised_by: str | None = None, finalised_on: date | None = None) -> Finalised:
+    """Write the finalised record of `path` to `out` (AES-256 encrypted with a password file).
+
+    `finalised_by` and `finalised_on` say who finalised it and when, and `qa` is the QA
+    officer's judgement once the register has one; the record shows each that is given."""
     password = read_password_file(password_file) if password_file else None
-    done = finalise_form(path, allow_findings=allow_findings, options=options)
+    done = finalise_form(path, allow_findings=allow_findings, options=options, qa=qa,
+                         finalised_by=finalised_by, finalised_on=finalised_on)
     data = encrypt(done.pdf, password) if password else done.pdf
     atomic_write(out, data, force=force)
     return done

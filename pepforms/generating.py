@@ -20,7 +20,7 @@ from pepforms.fanout import chunks, fan_out
 from pepforms.fileio import NAME_BYTES, StagedWrites, inside, remove_leftovers, safe_name
 from pepforms.finalising import record_for_instance, record_pdf
 from pepforms.findings import Finding
-from pepforms.forms import form_content, form_id, locked_values, template_path
+from pepforms.forms import form_content, form_id, locked_values, return_sentence, template_path
 from pepforms.outputs import check_output_folder, refuse_overlap, require_inputs
 from pepforms.pdf.fillable import build_fillable
 from pepforms.previous import PreviousForm, carried_for, load_previous
@@ -305,7 +305,8 @@ def generate(
             _write_if_changed(staged, out_dir / ROSTER_PROBLEMS, _problems_csv(roster.problems))
         if last_term is not None:
             _write_if_changed(staged, out_dir / PREVIOUS_NOT_USED, _leftovers_csv(leftovers))
-            _school_summaries(staged, out_dir, the_term, roster.children, forms)
+            _school_summaries(staged, out_dir, the_term, roster.children, forms,
+                              return_sentence(authority))
         _write_if_changed(staged, manifest, _manifest_csv(forms))
     result = GenerateResult(out_dir=out_dir, forms=forms, roster=roster, manifest=manifest,
                             previous_not_used=leftovers)
@@ -327,7 +328,7 @@ def _write_if_changed(staged: StagedWrites, path: Path, data: bytes) -> None:
 
 
 def _school_summaries(staged: StagedWrites, out_dir: Path, term: Term, children: list[Child],
-                      forms: list[GeneratedForm]) -> None:
+                      forms: list[GeneratedForm], how_to_return: str) -> None:
     """A summary per school folder: the children and files, for the covering email."""
     by_school: dict[str, list[Child]] = {}
     for child in children:
@@ -336,10 +337,12 @@ def _school_summaries(staged: StagedWrites, out_dir: Path, term: Term, children:
     for f in forms:
         files.setdefault(f.child_id, []).append(f)
     for folder, kids in sorted(by_school.items()):
-        _write_if_changed(staged, out_dir / folder / SCHOOL_SUMMARY, _summary(term, kids, files))
+        _write_if_changed(staged, out_dir / folder / SCHOOL_SUMMARY, _summary(term, kids, files,
+                                                                              how_to_return))
 
 
-def _summary(term: Term, kids: list[Child], files: Mapping[str, list[GeneratedForm]]) -> bytes:
+def _summary(term: Term, kids: list[Child], files: Mapping[str, list[GeneratedForm]],
+             how_to_return: str) -> bytes:
     """One school's summary: each child, and the files in its folder."""
     lines = [f"Personal Education Plans for {term.label}",
              f"{kids[0].school_name or 'Children with no setting (for the health visitor)'}",
@@ -352,8 +355,7 @@ def _summary(term: Term, kids: list[Child], files: Mapping[str, list[GeneratedFo
         lines.extend(f"    {f.kind}: {Path(f.file).name}" for f in mine)
         if not any(f.kind.startswith("last term") for f in mine):
             lines.append("    no PEP from last term (new to the Virtual School or to care)")
-    lines += ["", "Please return the completed form by secure email within the time the "
-                  "Virtual School asks.", ""]
+    lines += ["", how_to_return + " Send it by secure email.", ""]
     return "\r\n".join(lines).encode("utf-8")
 
 

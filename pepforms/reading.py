@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from pepforms.asking import is_within, left_out
 from pepforms.errors import SchemaError
 from pepforms.findings import Finding, make
 from pepforms.pdf.reader import NOT_A_FORM_MESSAGE, PdfProblem, PdfRead, is_pdf, read_pdf, read_properties
@@ -73,6 +74,11 @@ class ReadOutcome:
     saved_at: date | None
     identity_lost: bool = False
 
+    @property
+    def not_asked(self) -> frozenset[str] | None:
+        """The questions this form did not ask this child (see pepforms.asking)."""
+        return left_out(self.model, self.read.missing) if self.model and self.read else None
+
 
 def _unreadable(path: Path, finding: Finding) -> ReadOutcome:
     return ReadOutcome(FormResult(path=str(path), status="unreadable", findings=[finding]),
@@ -81,7 +87,10 @@ def _unreadable(path: Path, finding: Finding) -> ReadOutcome:
 
 def _missing_fields(model: FormModel, missing: list[str]) -> list[Finding]:
     out = []
+    skipped = left_out(model, missing)  # left out of this child's form on purpose
     for pointer in missing:
+        if is_within(pointer, skipped):
+            continue
         section, label = model.describe(pointer)
         out.append(make("field-not-found", pointer=pointer,
                         section=section.title if section else "", label=label,

@@ -34,19 +34,32 @@ PHASE_TITLES = {
     "targeted-curriculum": "Targeted Curriculum",
 }
 
-# Placeholder texts: Word's own defaults where Word has one, so that controls a person adds in
-# Word are recognised as empty too.
+# Placeholder texts: short, so that a blank form reads as a form and not as a wall of
+# instructions (they show grey in Word and LibreOffice alike: see pepforms.word.controls).
 PLACEHOLDERS = {
-    "text": "Click or tap here to enter text.",
-    "multiline": "Click or tap here to enter text.",
-    "date": "Click or tap to enter a date.",
-    "choice": "Choose an item.",
-    "number": "Enter a number.",
-    "integer": "Enter a whole number.",
-    "percentage": "Enter a percentage, like 92.5%.",
-    "money": "Enter an amount, like £250.",
+    "text": "Type here",
+    "multiline": "Type here",
+    "date": "Pick a date",
+    "choice": "Choose",
+    "number": "Type a number",
+    "integer": "Type a number",
+    "percentage": "Type %",
+    "money": "Type £",
+    "term": "Type the term",
     "checkbox": "",
 }
+
+# Placeholders of earlier pepforms forms (still in schools' hands): they too mean "nothing
+# entered".
+EARLIER_PLACEHOLDERS = frozenset({
+    "Click or tap here to enter text.",
+    "Click or tap to enter a date.",
+    "Choose an item.",
+    "Enter a number.",
+    "Enter a whole number.",
+    "Enter a percentage, like 92.5%.",
+    "Enter an amount, like £250.",
+})
 
 
 @dataclass(frozen=True)
@@ -62,7 +75,8 @@ class Field:
     pointer: str
     key: str
     label: str
-    kind: str  # text | multiline | date | choice | checkbox | number | integer | percentage | money
+    kind: str  # text | multiline | date | choice | checkbox | number | integer | percentage |
+    # money | term
     json_type: str  # string | number | integer | boolean
     section: str
     role: str | None
@@ -74,6 +88,9 @@ class Field:
     guidance: str | None = None
     group: str | None = None
     schema: Mapping[str, Any] = field(default_factory=dict, repr=False, hash=False, compare=False)
+    # `x-asked-when`: a JSON Schema the whole instance must match for the question to be asked
+    # (see pepforms.asking); None: always asked.
+    asked_when: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
 
     @property
     def placeholder(self) -> str:
@@ -116,6 +133,7 @@ class Table:
     prefill: str | None = None
     prefill_rows: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
     carry_forward: bool = False
+    asked_when: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
 
     @property
     def bookmark(self) -> str:
@@ -136,6 +154,7 @@ class Section:
     guidance: str | None
     items: tuple[Field | Table, ...]
     is_table: bool = False  # the whole section is one table (e.g. /targets)
+    asked_when: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
 
     @property
     def pointer(self) -> str:
@@ -409,7 +428,7 @@ def _kind(node: Mapping[str, Any]) -> tuple[str, str]:
         return "choice", json_type
     if json_type == "string" and node.get("format") == "date":
         return "date", json_type
-    if widget in {"multiline", "percentage", "money"}:
+    if widget in {"multiline", "percentage", "money", "term"}:
         return widget, json_type
     if json_type in {"number", "integer"}:
         return json_type, json_type
@@ -452,6 +471,7 @@ def _make_field(
         guidance=node.get("description"),
         group=group,
         schema=node,
+        asked_when=node.get("x-asked-when"),
     )
 
 
@@ -492,6 +512,7 @@ def _make_table(
         prefill=node.get("x-prefill"),
         prefill_rows=node.get("x-prefill-rows"),
         carry_forward=bool(node.get("x-carry-forward", False)),
+        asked_when=node.get("x-asked-when"),
     )
 
 
@@ -539,7 +560,8 @@ def form_model(authority_id: str, phase: str) -> FormModel:
             is_table = False
         else:
             raise SchemaError(f"/{key}: a section must be an object or a table.")
-        sections.append(Section(key, title, role, node.get("description"), tuple(items), is_table))
+        sections.append(Section(key, title, role, node.get("description"), tuple(items), is_table,
+                                node.get("x-asked-when")))
     model = FormModel(
         authority=authority_id,
         phase=phase,

@@ -85,8 +85,10 @@ def test_prefilled_values_are_locked_and_empty_ones_are_not(batch) -> None:  # t
     assert lock_of("/child/first_name") == "sdtContentLocked"
     assert lock_of("/child/date_of_birth") == "sdtContentLocked"
     assert lock_of("/education/school_name") == "sdtLocked"  # blank: the setting can fill it
-    assert lock_of("/attendance/percentage") == "sdtLocked"
+    assert lock_of("/early_years/key_person") == "sdtLocked"
     assert '<w:showingPlcHdr w:val="0"/>' not in xml
+    # A child in no setting is not asked about attendance at one (x-asked-when).
+    assert "/attendance/" not in xml and "Attendance at sessions" not in xml
 
 
 def test_identity_properties_and_footer(batch) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import io
 import re
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,10 @@ from pypdf.errors import FileNotDecryptedError
 from pypdf.generic import NameObject
 
 from pepforms.calendar import Term
-from pepforms.cases import Case, child_from_instance, discover
+from pepforms.cases import Case, child_from_instance, discover, returned_form
+from pepforms.checking import CheckOptions
 from pepforms.errors import PepformsError
+from pepforms.finalising import finalise
 from pepforms.findings import make
 from pepforms.forms import form_content
 from pepforms.pdf.fillable import build_fillable, row_count
@@ -35,9 +38,10 @@ from pepforms.pdf.reader import (
     read_pdf,
     read_properties,
 )
-from pepforms.pdf.record import EMPTY, render_record, shown
+from pepforms.pdf.record import EMPTY, MARKING, render_record, shown
 from pepforms.pointers import get
-from pepforms.schema import Field, FormModel, all_forms, form_model
+from pepforms.schema import Field, FormModel, all_forms, form_model, load_authority
+from pepforms.validate.quality import QaDecision, indicative_grade
 from pepforms.word.controls import display_text
 
 from .conftest import examples
@@ -82,7 +86,8 @@ def body_text(pdf: bytes, header: str, footer: str) -> str:
     kept = []
     for text in page_texts(pdf):
         for line in text.splitlines():
-            if line.strip() in {header, footer} or re.fullmatch(r"Page \d+ of \d+", line.strip()):
+            if line.strip() in {header, footer, MARKING} or \
+                    re.fullmatch(r"Page \d+ of \d+", line.strip()):
                 continue
             kept.append(line)
     return squash("".join(kept))
@@ -133,9 +138,10 @@ def test_record_holds_every_filled_value(authority: str, phase: str) -> None:
     for section in model.sections:
         assert squash(section.title) in text
     assert squash("Finalised") in text
-    assert squash("No open findings") in text
+    assert squash("Open findingsNone") in text
     whole = "\n".join(page_texts(pdf))
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    assert all(t.count(MARKING) == 2 for t in page_texts(pdf)), "marked at the top and bottom"
     assert whole.count(f"{CHILD_NAME} · Spring term 2027") == pages
     assert whole.count(footer_for(model)) == pages
     assert f"Page {pages} of {pages}" in whole
@@ -199,7 +205,7 @@ def test_record_wraps_long_text_across_pages() -> None:
     assert words == list(range(2500)) * 2
 
 
-def test_record_lists_open_findings() -> None:
+def test_record_shows_open_findings_beside_their_sections() -> None:
     model = form_model("cheshire-west", "y1-11")
     instance = good_cases()[("cheshire-west", "y1-11")].instance
     findings = [
@@ -208,14 +214,64 @@ def test_record_lists_open_findings() -> None:
         make("wrong-term", detail="autumn 2026"),
     ]
     pdf = record_for(model, instance, status="Not finalised: has errors", findings=findings)
-    last = page_texts(pdf)[-1]
-    assert "Validation" in last
-    assert "Not finalised: has errors" in last
-    assert "The young person's voice › What I think about school" in squash_spaces(last)
-    assert "error" in last and "warning" in last
-    assert squash(findings[0].message) in squash(last)
-    assert "The whole form" in last
-    assert "No open findings" not in last
+    pages = page_texts(pdf)
+    first = squash_spaces(pages[0])
+    assert "Not finalised: has errors" in first
+    assert "1 error(s), 1 warning(s)" in first
+    # A finding about the whole form is in the summary on the first page.
+    assert "Open findings about the whole form" in first and "The whole form" in first
+    assert squash(findings[1].message) in squash(pages[0])
+    # A section's finding is on the page where the section is, under its own heading.
+    voice = next(i for i, t in enumerate(pages) if "The young person's voice" in t
+                 and "What I think about school" in t)
+    assert "Open findings: The young person's voice" in squash_spaces(pages[voice])
+    assert squash(findings[0].message) in squash(pages[voice])
+    assert "The young person's voice › What I think about school" in squash_spaces(pages[voice])
+    assert "Validation" not in "".join(pages)  # no page of its own for the findings
+
+
+def test_record_summary_holds_grade_qa_decision_finalised_and_pp_plus() -> None:
+    model = form_model("cheshire-west", "y1-11")
+    instance = good_cases()[("cheshire-west", "y1-11")].instance
+    grade = indicative_grade(load_authority("cheshire-west").qa_framework, "y1-11", [], instance)
+    assert grade is not None and grade.overall == "Good"
+    plain = page_texts(record_for(model, instance, quality=grade))
+    first = squash_spaces(plain[0])
+    assert "Quality grade (indicative) Good" in first
+    assert "QA officer's judgement Not yet recorded" in first
+    assert "Finalised by Not recorded" in first
+    costs = [r["cost"] for r in instance["pp_plus"]["requests"] if "cost" in r]
+    assert costs, "the good case asks for PP+"
+    assert f"Pupil Premium Plus requested £{sum(costs):,.2f} ({len(costs)} costed" in first
+    decided = page_texts(record_for(
+        model, instance, quality=grade, finalised_by="Pat Coordinator",
+        finalised_on=date(2027, 2, 18),
+        qa=QaDecision("Requires improvement", "Sam QA", date(2027, 2, 20), "Targets not SMART.")))
+    first = squash_spaces(decided[0])
+    assert "Requires improvement (by Sam QA on 20 February 2027). Targets not SMART." in first
+    assert "Finalised by Pat Coordinator, on 18 February 2027" in first
+    assert all(MARKING in t for t in decided)
+
+
+def test_record_leaves_out_what_the_form_did_not_ask() -> None:
+    model = form_model("cheshire-west", "early-years")
+    instance = copy.deepcopy(good_cases()[("cheshire-west", "early-years")].instance)
+    assert "Attendance at sessions" in "".join(page_texts(record_for(model, instance)))
+    del instance["education"]["school_name"]  # a child at home: attendance was not asked
+    assert "Attendance at sessions" not in "".join(page_texts(record_for(model, instance)))
+
+
+def test_finalised_pdf_is_marked_and_graded_on_every_page(tmp_path: Path) -> None:
+    case = good_cases()[("sutton", "y1-11")]
+    _, data = returned_form(case)
+    form = tmp_path / "returned.docx"
+    form.write_bytes(data)
+    done = finalise(form, tmp_path / "record.pdf", finalised_by="Pat Coordinator",
+                    finalised_on=date(2027, 2, 1), options=CheckOptions(received=case.received))
+    assert done.result.quality is not None
+    pages = page_texts((tmp_path / "record.pdf").read_bytes())
+    assert len(pages) >= 2 and all(MARKING in t for t in pages)
+    assert f"Quality grade (indicative) {done.result.quality.overall}" in squash_spaces(pages[0])
 
 
 def squash_spaces(text: str) -> str:
@@ -493,9 +549,11 @@ def test_typed_text_is_coerced_by_the_schema() -> None:
         "/targets/0/by_when": "14/1/27",
         "/pep/meeting_date": "14 January 2027",
         "/attendance/suspensions": "two",
-        "/meeting/attendees/1/name": "Jo",
-        "/meeting/attendees/1/attended": "/Yes",
-        "/meeting/attendees/2/attended": "/Off",  # an unticked box alone is not a row
+        # Rows 0-2 hold the people the roster knows; the school adds Jo below them.
+        "/meeting/attendees/0/attended": "/Yes",
+        "/meeting/attendees/3/name": "Jo",
+        "/meeting/attendees/3/attended": "/Yes",
+        "/meeting/attendees/4/attended": "/Off",  # an unticked box alone is not a row
     })
     read = read_pdf(model, filled)
     assert read.findings == []
@@ -505,7 +563,10 @@ def test_typed_text_is_coerced_by_the_schema() -> None:
     assert read.instance["pep"]["meeting_date"] == "2027-01-14"
     assert read.instance["targets"] == [{"target": "Read daily", "pp_cost": 1200.5,
                                          "by_when": "2027-01-14"}]
-    assert read.instance["meeting"]["attendees"] == [{"name": "Jo", "attended": True}]
+    attendees = read.instance["meeting"]["attendees"]
+    assert [a.get("attended") for a in attendees] == [True, False, False, True]
+    assert attendees[0]["role"] == "Social worker" and attendees[3] == {"name": "Jo",
+                                                                          "attended": True}
 
 
 def test_an_answer_not_understood_is_a_finding() -> None:

@@ -31,7 +31,6 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     KeepTogether,
-    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -42,11 +41,22 @@ from reportlab.platypus import (
 )
 
 from pepforms import pointers
-from pepforms.findings import ERROR, Finding
+from pepforms.asking import not_asked
+from pepforms.calendar import term_label
+from pepforms.findings import Finding
+from pepforms.pdf.outcome import (
+    MARKING,
+    RecordFacts,
+    findings_by_section,
+    findings_table,
+    status_colour,
+    summary_rows,
+)
 from pepforms.schema import Field, FormModel, Section, Table
+from pepforms.validate.quality import QaDecision, QualityGrade
 from pepforms.values import clean_text, format_date, format_money, format_number
 
-__all__ = ["EMPTY", "render_record", "shown"]
+__all__ = ["EMPTY", "MARKING", "render_record", "shown"]
 
 PAGE_SIZE = A4
 MARGIN = 18 * mm
@@ -135,6 +145,8 @@ def shown(f: Field, value: Any) -> str:
             return "Yes" if value is True else "No" if value is False else str(value)
         if f.kind == "choice":
             return clean_text(f.label_for(value))
+        if f.kind == "term":
+            return clean_text(term_label(str(value)))
         if f.kind == "date":
             return format_date(date.fromisoformat(str(value)))
         if isinstance(value, bool):
@@ -171,16 +183,23 @@ def column_widths(table: Table, width: float) -> list[float]:
 
 
 class PageText:
-    """The running header and footer of every page."""
+    """The running header and footer of every page, and its security marking (`marking`) at
+    the top and the bottom."""
 
-    def __init__(self, header: str, footer: str) -> None:
+    def __init__(self, header: str, footer: str, marking: str = "") -> None:
         self.header = header
         self.footer = footer
+        self.marking = marking
 
     def draw(self, canv: rl_canvas.Canvas, page: int, pages: int | None) -> None:
         register_fonts()
         width, height = PAGE_SIZE
         canv.saveState()
+        if self.marking:
+            canv.setFillColor(ERROR_RED)
+            canv.setFont(FONT_BOLD, 9)
+            canv.drawCentredString(width / 2, height - 9 * mm, self.marking)
+            canv.drawCentredString(width / 2, 5 * mm, self.marking)
         canv.setFillColor(GREY)
         canv.setStrokeColor(RULE)
         canv.setFont(FONT, 8.5)
@@ -349,74 +368,92 @@ def _scalar_rows(fields: list[Field], instance: Mapping[str, Any]) -> list[Flowa
     return out
 
 
-def _table_block(table: Table, instance: Mapping[str, Any]) -> list[Flowable]:
+def _table_block(table: Table, instance: Mapping[str, Any],
+                 section_title: str = "") -> list[Flowable]:
     rows_in = pointers.get(instance, table.pointer)
     items = [r for r in rows_in if isinstance(r, Mapping)] if isinstance(rows_in, list) else []
     head = [para(c.label, "cell-head") for c in table.columns]
-    title = para(table.label, "table")
+    # One heading: a table that is its whole section is not titled again.
+    title: list[Flowable] = [para(table.label, "table")] if table.label != section_title else []
     if not items:
         empty = RLTable([head, [Paragraph("None recorded", styles()["cell-empty"])]
                          + [""] * (len(head) - 1)],
                         colWidths=column_widths(table, body_width()), style=grid_style(),
                         hAlign="LEFT")
         empty.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
-        return [KeepTogether([title, empty])]
+        return [KeepTogether([*title, empty])]
     body = [[_value_cell(shown(c, item.get(c.key)), "cell", "cell-empty") for c in table.columns]
             for item in items]
     widths = column_widths(table, body_width())
     tall = any(_is_tall(row, widths, 6) for row in body)
     grid = RLTable([head, *body], colWidths=widths, repeatRows=1, style=grid_style(),
                    splitInRow=1 if tall else 0, hAlign="LEFT")
-    return [CondPageBreak(60), title, grid]
+    return [CondPageBreak(60), *title, grid]
 
 
 def _section_story(section: Section, instance: Mapping[str, Any],
-                   role_labels: Mapping[str, str]) -> list[Flowable]:
+                   role_labels: Mapping[str, str],
+                   findings: Sequence[Finding] = ()) -> list[Flowable]:
     story: list[Flowable] = [CondPageBreak(90), *section_heading(section, role_labels)]
     for block in section.blocks():
         if isinstance(block, Table):
-            story.extend(_table_block(block, instance))
+            story.extend(_table_block(block, instance, section.title))
         else:
             story.extend(_scalar_rows(list(block), instance))
+    if findings:  # on the page where the section is, not on a page of their own
+        story.extend(findings_table(findings, body_width(), para, grid_style(),
+                                    f"Open findings: {section.title}"))
     return story
 
 
-def _validation_story(status: str, findings: Sequence[Finding]) -> list[Flowable]:
-    good = not any(f.severity == ERROR for f in findings) and status.strip().lower() == "finalised"
-    story: list[Flowable] = [PageBreak(), para("Validation", "section"),
-                             para(status, "status-ok" if good else "status-bad")]
-    if not findings:
-        story.append(para("No open findings."))
-        return story
-    head = [para("Where", "cell-head"), para("Finding", "cell-head"), para("Severity", "cell-head")]
-    rows = []
-    for finding in findings:
-        where = " › ".join(p for p in (finding.section, finding.field) if p) or "The whole form"
-        rows.append([para(where, "cell"), para(finding.message, "cell"),
-                     para(finding.severity, "cell")])
+def _summary_story(model: FormModel, instance: Mapping[str, Any], facts: RecordFacts,
+                   findings: Sequence[Finding], whole_form: Sequence[Finding]) -> list[Flowable]:
     width = body_width()
-    story.append(RLTable([head, *rows], colWidths=[width * 0.3, width * 0.56, width * 0.14],
-                         repeatRows=1, style=grid_style(), hAlign="LEFT"))
+    rows = summary_rows(model, instance, facts, findings, para)
+    colour = status_colour(facts, findings, OK_GREEN, ERROR_RED)
+    rows[0][1] = Paragraph(markup(facts.status),
+                           ParagraphStyle("status", parent=styles()["label"], textColor=colour))
+    box = RLTable(rows, colWidths=[width * 0.36, width * 0.64], style=label_value_style(),
+                  hAlign="LEFT")
+    story: list[Flowable] = [box]
+    if whole_form:
+        story.extend(findings_table(whole_form, width, para, grid_style(),
+                                    "Open findings about the whole form"))
     return story
+
+
+def _asked_sections(model: FormModel, instance: Mapping[str, Any]) -> list[Section]:
+    # A section the form did not ask this child about is not printed as a page of dashes.
+    skipped = not_asked(model, instance)
+    return [s for s in model.sections if s.pointer not in skipped]
 
 
 def render_record(model: FormModel, instance: dict[str, Any], *, organisation: str, child_name: str,
                   term_label: str, form_id: str, status: str, findings: Sequence[Finding],
-                  role_labels: Mapping[str, str] = {}) -> bytes:  # noqa: B006 - never mutated
+                  role_labels: Mapping[str, str] = {},  # noqa: B006 - never mutated
+                  quality: QualityGrade | None = None, qa: QaDecision | None = None,
+                  finalised_by: str | None = None, finalised_on: date | None = None,
+                  marking: str = MARKING) -> bytes:
     """The finalised record of one child's PEP as PDF bytes (same input, same bytes).
 
-    Every section in form order with its fields and tables, then a last page with `status`
-    ("Finalised" or "Not finalised: has errors") and the open findings.
+    A summary first: `status` ("Finalised" or "Not finalised: has errors"), the indicative
+    `quality` grade, the QA officer's judgement (`qa`, once recorded), who finalised it and
+    when, the PP+ total and how many findings are open. Then every section in form order with
+    its fields and tables, and its open findings beside it. Every page carries `marking`.
     """
     register_fonts()
     buffer = io.BytesIO()
     doc = document(buffer, title=model.title, author=organisation)
-    text = PageText(f"{child_name} · {term_label}", footer_text(model, form_id))
+    text = PageText(f"{child_name} · {term_label}", footer_text(model, form_id), marking)
+    facts = RecordFacts(status, quality, qa, finalised_by, finalised_on)
+    grouped, whole_form = findings_by_section(model, findings)
     story = heading_block(model, organisation, term_label)
-    for section in model.sections:
-        story.extend(_section_story(section, instance, role_labels))
-    story.extend(_validation_story(status, findings))
+    story.extend(_summary_story(model, instance, facts, findings, whole_form))
+    for section in _asked_sections(model, instance):
+        story.extend(_section_story(section, instance, role_labels, grouped.get(section.key, ())))
     seed = input_digest(model.schema_id, model.version, instance, organisation, child_name, term_label,
-                        form_id, status, [f.as_dict() for f in findings], dict(role_labels))
+                        form_id, status, [f.as_dict() for f in findings], dict(role_labels),
+                        quality.as_dict() if quality else None, qa, finalised_by, finalised_on,
+                        marking)
     doc.build(story, canvasmaker=_numbered_canvas(text, seed))
     return buffer.getvalue()

@@ -163,13 +163,19 @@ def _text(value: Any) -> str:
 
 def pp_lines(form: AnsweredForm) -> tuple[tuple[Line, ...], bool]:
     """The PEP's PP+ lines, and whether its form asks for PP+ at all."""
-    model = _model(form)
+    return pp_lines_of(_model(form), form.instance)
+
+
+def pp_lines_of(model: FormModel | None, instance: Mapping[str, Any]
+                ) -> tuple[tuple[Line, ...], bool]:
+    """A form's PP+ lines from its answers, and whether the form asks for PP+ at all (the one
+    rule, for the PP+ summary and the finalised record alike)."""
     tables = model.table_map if model else {}
     if REQUESTS in tables:
         kind = tables[REQUESTS].column("intervention_type") if any(
             c.key == "intervention_type" for c in tables[REQUESTS].columns) else None
         lines = []
-        for i, item in enumerate(pointers.get(form.instance, REQUESTS) or []):
+        for i, item in enumerate(pointers.get(instance, REQUESTS) or []):
             category = item.get("intervention_type")
             lines.append(Line(
                 row=i + 1, source=REQUESTS, what=_text(item.get("description")),
@@ -181,7 +187,7 @@ def pp_lines(form: AnsweredForm) -> tuple[tuple[Line, ...], bool]:
     if target_table is None or not any(c.key == "pp_cost" for c in target_table.columns):
         return (), False
     lines = []
-    for i, item in enumerate(pointers.get(form.instance, TARGETS) or []):
+    for i, item in enumerate(pointers.get(instance, TARGETS) or []):
         cost = money(item.get("pp_cost"))
         if cost is None or cost == 0:  # a target PP+ does not fund
             continue

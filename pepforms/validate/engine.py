@@ -23,6 +23,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from pepforms import pointers
+from pepforms.asking import drop_not_asked, not_asked
 from pepforms.calendar import working_days_after
 from pepforms.coercion import form_language
 from pepforms.errors import SchemaError
@@ -78,6 +79,9 @@ class ValidationContext:
     # Questions a form issued under an older version of its schema does not have (pointers,
     # table columns with `*`): their absence is "not found", never "unanswered".
     not_on_form: frozenset[str] = frozenset()
+    # The questions the returned form did not ask (pepforms.asking.left_out); None: judge by
+    # each question's `x-asked-when` against the instance.
+    not_asked: frozenset[str] | None = None
 
 
 _ROOT: contextvars.ContextVar[tuple[Any, ValidationContext]] = contextvars.ContextVar("pep_root")
@@ -266,7 +270,8 @@ def calendar_for(model: FormModel) -> Calendar:
 def validate_instance(model: FormModel, instance: Any,
                       context: ValidationContext | None = None) -> list[Finding]:
     """Every rule of the form's schema applied to an instance: one finding per fault, in form
-    order (see `pepforms.validate.verdict`)."""
+    order (see `pepforms.validate.verdict`). Questions the form did not ask this child
+    (`x-asked-when`) are not held against it."""
     context = context or ValidationContext()
     validator = validator_for(model.schema_id)
     language = form_language(model)
@@ -283,9 +288,16 @@ def validate_instance(model: FormModel, instance: Any,
     pairs = [(to_finding(model, e, clean), str(e.validator)) for e in errors]
     specific = set(_most_specific([f for f, _ in pairs]))
     pairs = [(f, k) for f, k in pairs if f in specific]
+    if context.not_asked is not None:
+        skipped = set(context.not_asked)
+    elif isinstance(instance, Mapping):
+        skipped = not_asked(model, instance)
+    else:
+        skipped = set()
     if prepared is None:
-        return in_form_order(model, [f for f, _ in pairs])
-    return in_form_order(model, one_per_fault(model, pairs, prepared, context, clean, language))
+        return in_form_order(model, drop_not_asked([f for f, _ in pairs], skipped))
+    return in_form_order(model, drop_not_asked(
+        one_per_fault(model, pairs, prepared, context, clean, language), skipped))
 
 
 def _most_specific(findings: list[Finding]) -> list[Finding]:

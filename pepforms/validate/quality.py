@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -150,3 +151,14 @@ def indicative_grade(framework: Mapping[str, Any], phase: str, findings: Sequenc
         overall = good if not any(f.severity == ERROR for f in findings) else ri
         return QualityGrade(name, kind, overall, tuple(parts), **_extras(framework))
     return None
+
+
+@dataclass(frozen=True)
+class QaDecision:
+    """The QA officer's judgement of a form (from the term register): it overrides nothing
+    above, it is shown beside the indicative grade."""
+
+    grade: str
+    by: str
+    on: date | None = None
+    reason: str = ""

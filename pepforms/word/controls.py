@@ -12,7 +12,8 @@ from datetime import date
 
 from lxml import etree
 
-from pepforms.schema import PLACEHOLDERS, Field
+from pepforms.calendar import term_label
+from pepforms.schema import EARLIER_PLACEHOLDERS, PLACEHOLDERS, Field
 from pepforms.values import clean_text, format_date, format_money, format_number
 from pepforms.word.ooxml import CHECKED_GLYPH, UNCHECKED_GLYPH, el, qn, text_of
 
@@ -22,6 +23,7 @@ VALUE_STYLE = "DefaultParagraphFont"
 # Placeholder texts that mean "nothing entered": ours, and Word's and LibreOffice's defaults.
 KNOWN_PLACEHOLDERS = frozenset(
     {p for p in PLACEHOLDERS.values() if p}
+    | EARLIER_PLACEHOLDERS
     | {
         "Click or tap here to enter text.",
         "Click here to enter text.",
@@ -60,9 +62,9 @@ def _type_element(field: Field, slot: str | None) -> etree._Element:
                   el("w14:checked", {"w14:val": checked}),
                   el("w14:checkedState", {"w14:val": "2612", "w14:font": "MS Gothic"}),
                   el("w14:uncheckedState", {"w14:val": "2610", "w14:font": "MS Gothic"}))
-    if kind == "multiline":
-        return el("w:richText")
-    return el("w:text")
+    # Every typed answer is a rich-text control, short ones too: LibreOffice 7.4 draws a
+    # plain-text control's placeholder in black (as if filled in) and a rich-text one in grey.
+    return el("w:richText")
 
 
 def build_control(field: Field, *, tag: str, sdt_id: int, slot: str | None = None,
@@ -79,7 +81,6 @@ def build_control(field: Field, *, tag: str, sdt_id: int, slot: str | None = Non
                                                                  "w:eastAsia": "MS Gothic"})),
                  el("w:t", None, text=glyph))
         show = None
-        style = None
     else:
         style = _jinja(slot, "style") if slot else PLACEHOLDER_STYLE
         text = _jinja(slot, "text") if slot else field.placeholder
@@ -87,9 +88,9 @@ def build_control(field: Field, *, tag: str, sdt_id: int, slot: str | None = Non
                  el("w:t", None, text=text))
         show = _jinja(slot, "ph") if slot else "1"
     lock = (_jinja(slot, "lock")) if (slot and locked) else "sdtLocked"
+    # No run properties on the control itself: Word gives them to the text a person types into
+    # an empty control, and the placeholder's grey style there would make typed answers grey.
     props = el("w:sdtPr")
-    if style is not None:
-        props.append(el("w:rPr", None, el("w:rStyle", {"w:val": style})))
     props.append(el("w:alias", {"w:val": field.display_label[:250]}))
     props.append(el("w:tag", {"w:val": tag}))
     props.append(el("w:id", {"w:val": sdt_id}))
@@ -186,6 +187,8 @@ def _display(field: Field, value: object) -> str:
         return ""
     if field.kind == "choice":
         return field.label_for(value)
+    if field.kind == "term":
+        return term_label(str(value))
     if field.kind == "date":
         return format_date(date.fromisoformat(str(value)))
     if field.kind == "money":

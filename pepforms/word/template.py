@@ -3,7 +3,10 @@
 A template is a docxtpl template. Each field is a label | value table row whose value cell holds a
 tagged content control wrapped in its bookmark; each table is captioned with its pointer and has
 one `{%tr for %}` row. Pre-fill slots are Jinja expressions over the render context built by
-`pepforms.word.render.context_for`.
+`pepforms.word.render.context_for` (with `return_to`, `return_by` and `asked` from the form's
+content). Sections are numbered, each with one heading; a table too wide for portrait gets a
+landscape page; a question asked only of some children is inside a Jinja `if`. How it all looks
+is `pepforms.word.layout`.
 """
 
 from __future__ import annotations
@@ -14,21 +17,49 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from docx import Document
-from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Pt
 from lxml import etree
 
-from pepforms.schema import Field, FormModel, Table
+from pepforms.schema import Field, FormModel, Section, Table
 from pepforms.word.controls import build_control
 from pepforms.word.identity import CUSTOM_PROPS_CONTENT_TYPE, custom_properties_xml
+from pepforms.word.layout import (
+    BOX_FILL,
+    BOX_STYLE,
+    GUIDANCE_STYLE,
+    HEADER_FILL,
+    LABEL_FILL,
+    LABEL_STYLE,
+    LABEL_WIDTH,
+    LANDSCAPE_WIDTH,
+    PORTRAIT_WIDTH,
+    QUIET,
+    ROLE_STYLE,
+    apply_styles,
+    cell_properties,
+    column_widths,
+    field_row_height,
+    header_row,
+    keep_with_next,
+    needs_landscape,
+    row_height,
+    set_portrait,
+    start_section,
+    table_properties,
+    table_row_height,
+)
 from pepforms.word.ooxml import el, parse_untrusted, qn
 
 JINJA_TAG = re.compile(r"\{\{.*?\}\}")
+# A section title that starts with the authority's own code ("A1 About the child", "E13 SMART
+# targets") is numbered already.
+_CODED_TITLE = re.compile(r"^([A-Z]\d{0,2})\s")
 
 
 @dataclass(frozen=True)
@@ -39,6 +70,8 @@ class TemplateText:
     header: str = ""
     footer: str = ""
     role_labels: Mapping[str, str] = field(default_factory=dict)
+    # A table's pointer → a line printed under its heading (e.g. who must attend the meeting).
+    table_notes: Mapping[str, str] = field(default_factory=dict)
 
 
 class _Ids:
@@ -59,6 +92,11 @@ def slot_expr(pointer: str) -> str:
     return f"p['{pointer}']"
 
 
+def asked_expr(pointer: str) -> str:
+    """The Jinja test of whether this child's form asks a conditional question."""
+    return f"asked['{pointer}']"
+
+
 def _needs_slot(f: Field) -> bool:
     return bool(f.prefill) or f.carry_forward
 
@@ -72,80 +110,212 @@ def _wrap_in_bookmark(paragraph: etree._Element, name: str, ids: _Ids,
     paragraph.append(el("w:bookmarkEnd", {"w:id": bid}))
 
 
-def _styles(doc) -> None:  # type: ignore[no-untyped-def]
-    styles = doc.styles
-    if "Placeholder Text" not in [s.name for s in styles]:
-        style = styles.add_style("Placeholder Text", WD_STYLE_TYPE.CHARACTER)
-        style.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
-    # python-docx derives the style id from the name; Word's own id is PlaceholderText.
-    styles["Placeholder Text"].element.set(qn("w:styleId"), "PlaceholderText")
-    normal = styles["Normal"]
-    normal.font.name = "Arial"
-    normal.font.size = Pt(10)
+def section_numbers(model: FormModel, asked: Mapping[str, bool] | None = None) -> dict[str, str]:
+    """Each section's number as printed (section pointer → number): the authority's own codes
+    when its titles carry them (Sutton's "A1", "E13"), else 1, 2, 3, ... counting only the
+    sections this child's form asks (`asked`, see pepforms.asking), so there is no gap."""
+    coded = [_CODED_TITLE.match(s.title) for s in model.sections]
+    if model.sections and all(coded):
+        return {s.pointer: m.group(1) for s, m in zip(model.sections, coded, strict=True) if m}
+    out, n = {}, 0
+    for section in model.sections:
+        if asked is not None and not asked.get(section.pointer, True):
+            out[section.pointer] = ""
+            continue
+        n += 1
+        out[section.pointer] = str(n)
+    return out
 
 
-def _label_cell(cell, label: str, guidance: str | None, required: bool) -> None:  # type: ignore[no-untyped-def]
-    cell.width = Cm(6.2)
+def section_heading(section: Section, number: str, gap: str = "  ") -> str:
+    """A section's heading: its number and title, the number once."""
+    if not number or section.title.startswith(number + " "):
+        return section.title
+    return f"{number}{gap}{section.title}"
+
+
+def _role_label(role: str, role_labels: Mapping[str, str]) -> str:
+    return role_labels.get(role, role.replace("-", " ").capitalize())
+
+
+def who_completes(model: FormModel, role_labels: Mapping[str, str],
+                  asked: Mapping[str, bool] | None = None) -> dict[str, str]:
+    """Each role's label and the sections it completes ("1 About the child; 2 Care details"),
+    in form order, leaving out sections this child's form does not ask."""
+    numbers = section_numbers(model, asked)
+    out: dict[str, list[str]] = {}
+    for section in model.sections:
+        if not section.role:
+            continue
+        entries = out.setdefault(_role_label(section.role, role_labels), [])
+        if asked is None or asked.get(section.pointer, True):
+            entries.append(section_heading(section, numbers[section.pointer], gap=" "))
+    return {who: "; ".join(entries) for who, entries in out.items()}
+
+
+def numbering(model: FormModel, role_labels: Mapping[str, str],
+              asked: Mapping[str, bool]) -> dict[str, Any]:
+    """The render context's section numbers (`num`: pointer → number) and who-completes lines
+    (`who`: one per role, in the box's order) for one child's form (the template uses them when
+    some sections are asked only of some children)."""
+    return {"num": section_numbers(model, asked),
+            "who": list(who_completes(model, role_labels, asked).values())}
+
+
+def _has_conditional_sections(model: FormModel) -> bool:
+    return any(s.asked_when is not None for s in model.sections)
+
+
+def _jinja_paragraph(doc, tag: str) -> None:  # type: ignore[no-untyped-def]
+    """A paragraph holding only a docxtpl `{%p %}` tag (removed when the form is rendered)."""
+    doc.add_paragraph(tag)
+
+
+def _jinja_row(table, tag: str) -> None:  # type: ignore[no-untyped-def]
+    """A row holding only a docxtpl `{%tr %}` tag (removed when the form is rendered)."""
+    table.add_row().cells[0].paragraphs[0].add_run(tag)
+
+
+def _label_cell(cell, label: str, guidance: str | None) -> None:  # type: ignore[no-untyped-def]
+    # The label is the cell's first paragraph: a form read by its labels finds it there.
     p = cell.paragraphs[0]
-    run = p.add_run(label)
-    run.bold = True
+    p.style = LABEL_STYLE
+    p.add_run(label)
     if guidance:
-        g = cell.add_paragraph().add_run(guidance)
-        g.italic = True
-        g.font.size = Pt(8)
-        g.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
+        cell.add_paragraph(guidance, style=GUIDANCE_STYLE)
 
 
-def _add_fields(doc, fields: list[Field], ids: _Ids) -> None:  # type: ignore[no-untyped-def]
+def _add_fields(doc, fields: list[Field], ids: _Ids, width: float) -> None:  # type: ignore[no-untyped-def]
+    conditions = [f.pointer for f in fields if f.asked_when is not None]
+    whole = len(conditions) == len(fields)
+    if whole:  # every row may be left out: so may the table (Word wants a row in a table)
+        _jinja_paragraph(doc, "{%p if " + " or ".join(asked_expr(c) for c in conditions) + " %}")
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"
     for f in fields:
+        if f.asked_when is not None:
+            _jinja_row(table, "{%tr if " + asked_expr(f.pointer) + " %}")
         row = table.add_row()
-        _label_cell(row.cells[0], f.display_label, f.guidance, f.required)
-        value = row.cells[1]
-        value.width = Cm(11.2)
+        row_height(row, field_row_height(f))
+        _label_cell(row.cells[0], f.display_label, f.guidance)
         slot = slot_expr(f.pointer) if _needs_slot(f) else None
         control = build_control(f, tag=f.pointer, sdt_id=ids.next_sdt(), slot=slot,
                                 locked=f.locked)
-        _wrap_in_bookmark(value.paragraphs[0]._p, f.bookmark, ids, control)
+        _wrap_in_bookmark(row.cells[1].paragraphs[0]._p, f.bookmark, ids, control)
+        if f.asked_when is not None:
+            _jinja_row(table, "{%tr endif %}")
+    value_width = width - LABEL_WIDTH
+    table_properties(table, [LABEL_WIDTH, value_width])
+    for row in table.rows:
+        cell_properties(row.cells[0], LABEL_WIDTH, LABEL_FILL)
     _spacer(doc)
+    if whole:
+        _jinja_paragraph(doc, "{%p endif %}")
 
 
 def _spacer(doc) -> None:  # type: ignore[no-untyped-def]
     # Two tables with nothing between them are merged into one by Word and LibreOffice.
-    doc.add_paragraph().paragraph_format.space_after = Pt(2)
+    doc.add_paragraph().paragraph_format.space_after = Pt(4)
 
 
-def _add_table(doc, table: Table, ids: _Ids) -> None:  # type: ignore[no-untyped-def]
-    heading = doc.add_paragraph()
-    heading.add_run(table.label).bold = True
-    if table.guidance:
-        g = doc.add_paragraph().add_run(table.guidance)
-        g.italic = True
-        g.font.size = Pt(8)
+def _add_table(doc, table: Table, section: Section, ids: _Ids, text: TemplateText,  # type: ignore[no-untyped-def]
+               width: float) -> None:
+    if table.asked_when is not None:
+        _jinja_paragraph(doc, "{%p if " + asked_expr(table.pointer) + " %}")
+    # One heading per section: a table that is the whole section is not titled again, nor is
+    # its guidance printed twice.
+    if table.label != section.title:
+        heading = doc.add_paragraph(table.label, style=LABEL_STYLE)
+        heading.paragraph_format.space_before = Pt(4)
+        keep_with_next(heading._p)
+    if table.guidance and table.guidance != section.guidance:
+        doc.add_paragraph(table.guidance, style=GUIDANCE_STYLE)
+    if table.pointer in text.table_notes:
+        doc.add_paragraph(text.table_notes[table.pointer], style=GUIDANCE_STYLE)
     cols = len(table.columns)
     grid = doc.add_table(rows=4, cols=cols)
     grid.style = "Table Grid"
-    tbl_pr = grid._tbl.tblPr
-    tbl_pr.append(el("w:tblCaption", {"w:val": table.pointer}))
-    tbl_pr.append(el("w:tblDescription", {"w:val": table.label}))
+    widths = column_widths(table, width)
+    table_properties(grid, widths, caption=table.pointer, description=table.label)
     header = grid.rows[0]
-    header._tr.get_or_add_trPr().append(el("w:tblHeader"))
+    header_row(header)
     for i, col in enumerate(table.columns):
-        p = header.cells[i].paragraphs[0]
+        cell = header.cells[i]
+        cell_properties(cell, widths[i], HEADER_FILL)
+        p = cell.paragraphs[0]
+        p.style = LABEL_STYLE
         if i == 0:
-            run = el("w:r", None, el("w:rPr", None, el("w:b")), el("w:t", None, text=col.label))
+            run = el("w:r", None, el("w:t", None, text=col.label))
             _wrap_in_bookmark(p._p, table.bookmark, ids, run)
         else:
-            p.add_run(col.label).bold = True
+            p.add_run(col.label)
     rows = f"t['{table.pointer}']"
     grid.rows[1].cells[0].paragraphs[0].add_run("{%tr for row in " + rows + " %}")
     grid.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
     body = grid.rows[2]
+    row_height(body, table_row_height(table))
     for i, col in enumerate(table.columns):
         tag = f"{table.pointer}/{{{{ loop.index0 }}}}/{col.key}"
         control = build_control(col, tag=tag, sdt_id=ids.next_sdt(), slot=f"row['{col.key}']")
         body.cells[i].paragraphs[0]._p.append(control)
+    _spacer(doc)
+    if table.asked_when is not None:
+        _jinja_paragraph(doc, "{%p endif %}")
+
+
+def _add_section(doc, section: Section, number: str, ids: _Ids,  # type: ignore[no-untyped-def]
+                 text: TemplateText) -> None:
+    """One section: `number` is its number, or a Jinja expression printing it."""
+    tables = [b for b in section.blocks() if isinstance(b, Table)]
+    landscape = needs_landscape(tables)
+    if section.asked_when is not None:
+        _jinja_paragraph(doc, "{%p if " + asked_expr(section.pointer) + " %}")
+    if landscape:  # a table too wide for portrait gets a landscape page of its own
+        start_section(doc, landscape=True)
+    doc.add_heading(section_heading(section, number), 1)
+    if section.role:
+        doc.add_paragraph(f"Completed by: {_role_label(section.role, text.role_labels)}",
+                          style=ROLE_STYLE)
+    if section.guidance:
+        doc.add_paragraph(section.guidance, style=GUIDANCE_STYLE)
+    width = LANDSCAPE_WIDTH if landscape else PORTRAIT_WIDTH
+    for block in section.blocks():
+        if isinstance(block, Table):
+            _add_table(doc, block, section, ids, text, width)
+        else:
+            _add_fields(doc, list(block), ids, width)
+    if landscape:
+        start_section(doc, landscape=False)
+    if section.asked_when is not None:
+        _jinja_paragraph(doc, "{%p endif %}")
+
+
+def _first_page_box(doc, model: FormModel, text: TemplateText) -> None:  # type: ignore[no-untyped-def]
+    """Where the form goes back to and by when, and who completes which part."""
+    box = doc.add_table(rows=1, cols=1)
+    box.style = "Table Grid"
+    table_properties(box, [PORTRAIT_WIDTH])
+    cell = box.rows[0].cells[0]
+    cell_properties(cell, PORTRAIT_WIDTH, BOX_FILL)
+
+    def line(lead: str, rest: str, first: bool = False) -> None:
+        p = cell.paragraphs[0] if first else cell.add_paragraph()
+        p.style = BOX_STYLE
+        p.add_run(lead).bold = True
+        p.add_run(rest)
+
+    line("Return this form to: ", "{{ return_to }}", first=True)
+    line("By: ", "{{ return_by }}")
+    line("Who completes which part", "")
+    lines = who_completes(model, text.role_labels)
+    for i, (who, sections) in enumerate(lines.items()):
+        # With sections asked only of some children, each form lists its own.
+        line(f"{who}: ", "{{ who[" + str(i) + "] }}" if _has_conditional_sections(model)
+             else sections)
+    line("How to fill it in: ", "type in the boxes with grey text, and pick dates and choices "
+         "from their lists. What the Virtual School already knows is filled in and locked: if "
+         "any of it is wrong, tell the Virtual School. To add a row to a table, use Word's "
+         "Insert Row.")
     _spacer(doc)
 
 
@@ -155,50 +325,37 @@ def _footer(doc, text: TemplateText) -> None:  # type: ignore[no-untyped-def]
     p = footer.paragraphs[0]
     run = p.add_run("Form {{ form_id }} · {{ term_label }} · {{ schema_label }} · page ")
     run.font.size = Pt(8)
+    run.font.color.rgb = QUIET
     page = el("w:fldSimple", {"w:instr": " PAGE "}, el("w:r", None, el("w:t", None, text="1")))
     p._p.append(page)
     if text.footer:
         small = footer.add_paragraph().add_run(text.footer)
-        small.font.size = Pt(7)
+        small.font.size = Pt(7.5)
+        small.font.color.rgb = QUIET
     header = section.header.paragraphs[0]
     hrun = header.add_run((text.header + " · " if text.header else "") + "{{ header_line }}")
     hrun.font.size = Pt(8)
+    hrun.font.color.rgb = QUIET
 
 
 def build_template(model: FormModel, text: TemplateText) -> bytes:
     """The docxtpl template for a form, as .docx bytes."""
     doc = Document()
-    _styles(doc)
-    sect = doc.sections[0]
-    sect.page_width, sect.page_height = Cm(21.0), Cm(29.7)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(sect, side, Cm(1.8))
+    apply_styles(doc)
+    set_portrait(doc.sections[0])
     _footer(doc, text)
-    doc.add_heading(model.title, 0)
+    doc.add_paragraph(model.title, style="Title")
     intro = doc.add_paragraph()
     intro.add_run(text.organisation).bold = True
-    doc.add_paragraph(
-        "Please complete every section in this form. Grey text shows where to type; pre-filled "
-        "details are locked, so if any of them is wrong, tell the Virtual School. To add rows "
-        "to a table, use Word's Insert Row."
-    )
+    intro.add_run(" · {{ header_line }}")
+    _first_page_box(doc, model, text)
     ids = _Ids()
+    numbers = section_numbers(model)
     for section in model.sections:
-        doc.add_heading(section.title, 1)
-        if section.role:
-            who = text.role_labels.get(section.role, section.role.replace("-", " ").capitalize())
-            p = doc.add_paragraph()
-            r = p.add_run(f"Completed by: {who}")
-            r.italic = True
-        if section.guidance:
-            g = doc.add_paragraph().add_run(section.guidance)
-            g.font.size = Pt(8)
-            g.italic = True
-        for block in section.blocks():
-            if isinstance(block, Table):
-                _add_table(doc, block, ids)
-            else:
-                _add_fields(doc, list(block), ids)
+        number = numbers[section.pointer]
+        if _has_conditional_sections(model) and not number[:1].isalpha():
+            number = "{{ num['" + section.pointer + "'] }}"
+        _add_section(doc, section, number, ids, text)
     doc.core_properties.title = model.title
     doc.core_properties.author = "pepforms"
     doc.core_properties.comments = f"{model.authority}/{model.phase} schema {model.version}"
