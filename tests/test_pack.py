@@ -229,29 +229,29 @@ def test_pack_school_summary_lists_children_and_files(pack) -> None:  # type: ig
 # Fillable PDFs: the same findings as the Word route
 
 
+def _at(instance: Any, pointer: str) -> Any:
+    node: Any = instance
+    for part in pointer.strip("/").split("/"):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _shown(f: Any, value: Any) -> str:
+    return ("/Yes" if value else "/Off") if f.kind == "checkbox" else display_text(f, value)
+
+
 def _fill_pdf(pdf: bytes, case: Case) -> bytes:
     model = form_model(case.authority, case.phase)
     values: dict[str, Any] = {}
-    locked = {f.pointer for f in model.fields() if f.locked}
     for f in model.fields():
-        if f.pointer in locked:
-            continue
-        node: Any = case.instance
-        for part in f.pointer.strip("/").split("/"):
-            node = node.get(part) if isinstance(node, dict) else None
-        if node is None:
-            continue
-        values[f.pointer] = ("/Yes" if node else "/Off") if f.kind == "checkbox" \
-            else display_text(f, node)
+        value = None if f.locked else _at(case.instance, f.pointer)
+        if value is not None:
+            values[f.pointer] = _shown(f, value)
     for table in model.tables():
-        node = case.instance
-        for part in table.pointer.strip("/").split("/"):
-            node = node.get(part) if isinstance(node, dict) else None
-        for i, row in enumerate(node or []):
+        for i, row in enumerate(_at(case.instance, table.pointer) or []):
             for col in table.columns:
                 if row.get(col.key) is not None:
-                    values[col.at(i)] = ("/Yes" if row[col.key] else "/Off") \
-                        if col.kind == "checkbox" else display_text(col, row[col.key])
+                    values[col.at(i)] = _shown(col, row[col.key])
     # Like `fill` for Word: a table takes exactly the data's rows; rows beyond are emptied.
     names = set(PdfReader(io.BytesIO(pdf)).get_fields() or {})
     for table in model.tables():

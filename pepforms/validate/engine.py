@@ -179,9 +179,8 @@ def _other_label(model: FormModel, pointer: str) -> str:
     return model.describe(pointer)[1]
 
 
-def to_finding(model: FormModel, error: ValidationError, instance: Any) -> Finding:
-    keyword = str(error.validator)
-    schema = error.schema if isinstance(error.schema, Mapping) else {}
+def _error_pointer(error: ValidationError, keyword: str, schema: Mapping[str, Any]) -> str:
+    """The field a schema error is about (the missing property, the rule's focus...)."""
     pointer = _pointer(error)
     if keyword == "required":
         name = _missing_property(error)
@@ -193,17 +192,50 @@ def to_finding(model: FormModel, error: ValidationError, instance: Any) -> Findi
         pointer = error.validator_value.get("from", "/pep/meeting_date")
     if keyword in POINTS_AT:
         pointer = str(error.validator_value.get(POINTS_AT[keyword], pointer))
+    return pointer
+
+
+def _error_code(model: FormModel, error: ValidationError, keyword: str,
+                schema: Mapping[str, Any]) -> str:
+    """The catalogue code: the schema rule's own (x-code), else the keyword's."""
     code = GENERIC_CODES.get(keyword, "rule-broken")
     if keyword == "format":
         code = {"date": "invalid-date", "email": "invalid-email"}.get(
             str(error.validator_value), "wrong-format")
-    rule = keyword in RULE_KEYWORDS
-    if rule and schema.get("x-code"):
+    if keyword in RULE_KEYWORDS and schema.get("x-code"):
         code = schema["x-code"]
         if code not in CATALOGUE:
             raise SchemaError(f"{model.schema_id}: x-code '{code}' is not in the catalogue.")
-    section, label = model.describe(pointer)
-    values: dict[str, Any] = {"label": label, "detail": "", "limit": ""}
+    return code
+
+
+_TYPE_WORDS = {"number": "a number", "integer": "a whole number", "string": "text",
+               "boolean": "ticked or not ticked", "array": "a table", "object": "a section"}
+
+
+def _date_values(model: FormModel, error: ValidationError, instance: Any) -> dict[str, Any]:
+    other = str(error.validator_value)
+    return {"other": _other_label(model, other), "value": _uk(error.instance),
+            "other_value": _uk(pointers.get(instance, other))}
+
+
+def _returned_values(error: ValidationError) -> dict[str, Any]:
+    rule_value = error.validator_value
+    unit = "working days" if rule_value.get("unit", "working") == "working" else "days"
+    return {"limit": rule_value["days"], "unit": unit, "days": error.message.split()[1]}
+
+
+def _custom_values(model: FormModel, error: ValidationError, keyword: str) -> dict[str, Any]:
+    values = dict(getattr(error, "pep_values", {}))
+    if keyword == "pepWithin":
+        values["other"] = _other_label(model, str(error.validator_value["of"]))
+    return values
+
+
+def _message_values(model: FormModel, error: ValidationError, keyword: str, pointer: str,
+                    schema: Mapping[str, Any], instance: Any) -> dict[str, Any]:
+    """What the catalogue message is filled with for this error."""
+    values: dict[str, Any] = {"detail": "", "limit": ""}
     if keyword in {"minItems", "maxItems", "maxLength"}:
         values["limit"] = error.validator_value
     elif keyword == "enum":
@@ -213,40 +245,43 @@ def to_finding(model: FormModel, error: ValidationError, instance: Any) -> Findi
     elif keyword in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
         values["detail"] = _range_detail(schema)
     elif keyword == "type":
-        values["detail"] = {"number": "a number", "integer": "a whole number",
-                            "string": "text", "boolean": "ticked or not ticked",
-                            "array": "a table", "object": "a section"}.get(
-            str(error.validator_value), str(error.validator_value))
+        values["detail"] = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
     elif keyword in {"pepDateAfter", "pepDateNotAfter"}:
-        other = str(error.validator_value)
-        values["other"] = _other_label(model, other)
-        values["value"] = _uk(error.instance)
-        values["other_value"] = _uk(pointers.get(instance, other))
+        values.update(_date_values(model, error, instance))
     elif keyword == "pepReturnedInTime":
-        rule_value = error.validator_value
-        values["limit"] = rule_value["days"]
-        values["unit"] = "working days" if rule_value.get("unit", "working") == "working" \
-            else "days"
-        values["days"] = error.message.split()[1]
+        values.update(_returned_values(error))
     elif keyword in KEYWORDS:
-        values.update(getattr(error, "pep_values", {}))
-        if keyword == "pepWithin":
-            values["other"] = _other_label(model, str(error.validator_value["of"]))
-    elif keyword not in {"required", "format", "pattern"}:
-        values["detail"] = ""
-    message = schema.get("x-message") if rule and schema.get("x-message") else None
-    severity = schema.get("x-severity") if rule and schema.get("x-severity") else None
-    role = ""
+        values.update(_custom_values(model, error, keyword))
+    return values
+
+
+def _role_of(model: FormModel, pointer: str, section: Any) -> str:
+    """Who completes the field (or a group's or table's first field), else its section."""
     generic = _generic(pointer)
     field = model.field_map.get(generic)
-    if field is None:  # a group or a table: who completes its first field
+    if field is None:
         field = next((f for p, f in model.field_map.items() if p.startswith(generic + "/")), None)
     if field is not None and field.role:
-        role = field.role
-    elif section is not None and section.role:
-        role = section.role
-    return make(code, pointer=pointer, section=section.title if section else "", role=role,
-                severity=severity, message=message, note=error.message, **values)
+        return str(field.role)
+    if section is not None and section.role:
+        return str(section.role)
+    return ""
+
+
+def to_finding(model: FormModel, error: ValidationError, instance: Any) -> Finding:
+    """A jsonschema error as a finding from the catalogue, for school staff."""
+    keyword = str(error.validator)
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    pointer = _error_pointer(error, keyword, schema)
+    code = _error_code(model, error, keyword, schema)
+    section, label = model.describe(pointer)
+    values = _message_values(model, error, keyword, pointer, schema, instance)
+    rule = keyword in RULE_KEYWORDS
+    message = schema.get("x-message") if rule and schema.get("x-message") else None
+    severity = schema.get("x-severity") if rule and schema.get("x-severity") else None
+    return make(code, pointer=pointer, section=section.title if section else "",
+                role=_role_of(model, pointer, section), severity=severity, message=message,
+                note=error.message, label=label, **values)
 
 
 def _uk(value: Any) -> str:

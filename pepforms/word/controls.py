@@ -220,39 +220,39 @@ def _copy(node: etree._Element) -> etree._Element:
     return etree.fromstring(etree.tostring(node))
 
 
-def set_control(sdt: etree._Element, field: Field, value: object) -> None:
-    """Put `value` into a control the way Word does when a person fills it in."""
-    props = sdt.find(qn("w:sdtPr"))
-    content = sdt.find(qn("w:sdtContent"))
-    if props is None or content is None:
-        raise ValueError("not a content control")
-    checkbox = sdt.find(f".//{qn('w14:checkbox')}")
-    if checkbox is not None:
-        state = checkbox.find(qn("w14:checked"))
-        if state is not None:
-            state.set(qn("w14:val"), "1" if value else "0")
-        for t in content.iter(qn("w:t")):
-            t.text = CHECKED_GLYPH if value else UNCHECKED_GLYPH
-            break
-        return
+def _set_checkbox(checkbox: etree._Element, content: etree._Element, value: object) -> None:
+    state = checkbox.find(qn("w14:checked"))
+    if state is not None:
+        state.set(qn("w14:val"), "1" if value else "0")
+    for t in content.iter(qn("w:t")):
+        t.text = CHECKED_GLYPH if value else UNCHECKED_GLYPH
+        break
+
+
+def _set_placeholder_flag(props: etree._Element, empty: bool) -> None:
     show = props.find(qn("w:showingPlcHdr"))
-    empty = value is None or value == ""
-    text = field.placeholder if empty else display_text(field, value)
     if show is not None and not empty:
         props.remove(show)
     elif empty and show is None:
-        show = el("w:showingPlcHdr")
         # Keep the schema order: showingPlcHdr goes before the type element.
-        props.insert(len(props) - 1, show)
+        props.insert(len(props) - 1, el("w:showingPlcHdr"))
     elif show is not None:
         show.set(qn("w:val"), "1")
+
+
+def _set_full_date(props: etree._Element, value: object, empty: bool) -> None:
     date_el = props.find(qn("w:date"))
-    if date_el is not None:
-        if empty:
-            date_el.attrib.pop(qn("w:fullDate"), None)
-        else:
-            date_el.set(qn("w:fullDate"), f"{value}T00:00:00Z")
-    # The run properties of the first run, without the placeholder style.
+    if date_el is None:
+        return
+    if empty:
+        date_el.attrib.pop(qn("w:fullDate"), None)
+    else:
+        date_el.set(qn("w:fullDate"), f"{value}T00:00:00Z")
+
+
+def _value_run_properties(props: etree._Element, content: etree._Element,
+                          empty: bool) -> etree._Element | None:
+    """The run properties of the first run, with the placeholder style only while empty."""
     first_rpr = content.find(f".//{qn('w:rPr')}")
     rpr = _copy(first_rpr) if first_rpr is not None else None
     if rpr is not None:
@@ -264,7 +264,12 @@ def set_control(sdt: etree._Element, field: Field, value: object) -> None:
     props_rpr = props.find(qn("w:rPr"))
     if props_rpr is not None and not empty:
         props.remove(props_rpr)
-    # Block-level controls hold paragraphs: keep the first paragraph and put the runs in it.
+    return rpr
+
+
+def _text_holder(content: etree._Element) -> etree._Element:
+    """Where the runs go: block-level controls hold paragraphs, so the first paragraph (the
+    others removed); else the content itself. Emptied of all but paragraph properties."""
     paragraph = content.find(qn("w:p"))
     holder = content
     if paragraph is not None:
@@ -274,5 +279,24 @@ def set_control(sdt: etree._Element, field: Field, value: object) -> None:
     for child in list(holder):
         if child.tag != qn("w:pPr"):
             holder.remove(child)
+    return holder
+
+
+def set_control(sdt: etree._Element, field: Field, value: object) -> None:
+    """Put `value` into a control the way Word does when a person fills it in."""
+    props = sdt.find(qn("w:sdtPr"))
+    content = sdt.find(qn("w:sdtContent"))
+    if props is None or content is None:
+        raise ValueError("not a content control")
+    checkbox = sdt.find(f".//{qn('w14:checkbox')}")
+    if checkbox is not None:
+        _set_checkbox(checkbox, content, value)
+        return
+    empty = value is None or value == ""
+    text = field.placeholder if empty else display_text(field, value)
+    _set_placeholder_flag(props, empty)
+    _set_full_date(props, value, empty)
+    rpr = _value_run_properties(props, content, empty)
+    holder = _text_holder(content)
     for run in runs_for(text, rpr):
         holder.append(run)

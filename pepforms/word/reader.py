@@ -225,41 +225,49 @@ def _read_table(model: FormModel, table: Table, node: etree._Element, read: Form
     return items
 
 
+def _raw_of(f: Field, found: DocumentScan) -> tuple[ControlValue | str | None, str]:
+    """A field's raw answer and how it was found: by tag, by bookmark, else by its label."""
+    if f.pointer in found.controls:
+        return read_control(found.controls[f.pointer]), "tags"
+    if f.bookmark in found.bookmarks:
+        return _from_bookmark(found.bookmarks[f.bookmark]), "bookmarks"
+    label = normalise_label(f.display_label)
+    if label in found.label_rows:
+        return _from_cell(found.label_rows[label]), "labels"
+    return None, ""
+
+
+def _read_field(model: FormModel, f: Field, found: DocumentScan, read: FormRead,
+                language: str) -> None:
+    raw, way = _raw_of(f, found)
+    if raw is None:
+        read.missing.append(f.pointer)
+        return
+    read.methods[way] += 1
+    try:
+        value = coerce(f, raw, language)
+    except ValueNotUnderstood as exc:
+        note = raw if isinstance(raw, str) else (raw.text or "")
+        read.findings.append(value_not_understood(model, f.pointer, str(exc), note))
+        return
+    explained = trusted(f, raw, value)
+    if explained:
+        read.trusted[f.pointer] = explained
+    if isinstance(value, StandIn):
+        read.stand_ins[f.pointer] = str(value)
+    elif value is not None:
+        pointers.put(read.instance, f.pointer, value)
+
+
 def read_document(model: FormModel, document: bytes) -> FormRead:
     """Read word/document.xml against a form model."""
     root = parse_untrusted(document)
     found = scan(root)
     language = form_language(model)
-    instance: dict[str, Any] = {}
-    for section in model.sections:
-        if not section.is_table:
-            instance[section.key] = {}
+    instance: dict[str, Any] = {s.key: {} for s in model.sections if not s.is_table}
     read = FormRead(instance=instance, methods=Counter(), findings=[], missing=[])
     for f in model.fields():
-        raw: ControlValue | str | None = None
-        if f.pointer in found.controls:
-            raw, way = read_control(found.controls[f.pointer]), "tags"
-        elif f.bookmark in found.bookmarks:
-            raw, way = _from_bookmark(found.bookmarks[f.bookmark]), "bookmarks"
-        elif normalise_label(f.display_label) in found.label_rows:
-            raw, way = _from_cell(found.label_rows[normalise_label(f.display_label)]), "labels"
-        if raw is None:
-            read.missing.append(f.pointer)
-            continue
-        read.methods[way] += 1
-        try:
-            value = coerce(f, raw, language)
-        except ValueNotUnderstood as exc:
-            note = raw if isinstance(raw, str) else (raw.text or "")
-            read.findings.append(value_not_understood(model, f.pointer, str(exc), note))
-            continue
-        explained = trusted(f, raw, value)
-        if explained:
-            read.trusted[f.pointer] = explained
-        if isinstance(value, StandIn):
-            read.stand_ins[f.pointer] = str(value)
-        elif value is not None:
-            pointers.put(instance, f.pointer, value)
+        _read_field(model, f, found, read, language)
     for table in model.tables():
         node, way = _find_table(table, found)
         if node is None:
