@@ -32,8 +32,12 @@ def _authorities() -> list[tuple[str, str]]:
 
 
 def _term_choices() -> list[Term]:
+    """Last term back to three terms ago (a late pack), this term, and the two after it."""
     this = Term.containing(date.today())
-    return [this.previous(), this, this.next(), this.next().next()]
+    back = [this.previous()]
+    for _ in range(2):
+        back.append(back[-1].previous())
+    return [*reversed(back), this, this.next(), this.next().next()]
 
 
 def _form(errors: dict[str, str] | None = None, values: dict[str, str] | None = None,

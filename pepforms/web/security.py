@@ -28,7 +28,7 @@ CSP = ("default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri
 HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would send Origin: null on our own forms
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
@@ -74,8 +74,9 @@ def _same_origin() -> bool:
     return urlsplit(origin).netloc.lower() == request.host.lower()
 
 
-def _refused(message: str, status: int = 403) -> Response:
-    page = render_template("refused.html", message=message)
+def _refused(message: str, status: int = 403, title: str = "You cannot use this page yet",
+             sign_in: bool = True) -> Response:
+    page = render_template("refused.html", message=message, title=title, sign_in=sign_in)
     return Response(page, status=status, mimetype="text/html")
 
 
@@ -97,10 +98,11 @@ def guard() -> BaseResponse | None:
         return _refused("This page needs the address that `pepforms serve` printed when it "
                         "started (it holds a one-time token). Open that address again.")
     if request.method not in SAFE_METHODS:
+
         if not _same_origin() or not _same(request.form.get(CSRF_FIELD, ""), csrf_token()):
             return _refused("This request did not come from a form of this page, so it was "
                             "refused and nothing was changed. Go back, reload the page and try "
-                            "again.")
+                            "again.", title="This request was refused", sign_in=False)
     return None
 
 
@@ -134,7 +136,8 @@ def login() -> BaseResponse:
     if request.method == "POST":
         expected = request.cookies.get(LOGIN_COOKIE, "")
         if not expected or not _same(request.form.get(CSRF_FIELD, ""), expected):
-            return _refused("The sign-in form had expired. Reload the page and try again.")
+            return _refused("The sign-in form had expired. Reload the page and try again.",
+                            title="This request was refused", sign_in=False)
         if _same(request.form.get("password", ""), config.password):
             response = redirect(_safe_next(request.form.get("next")), code=303)
             response.delete_cookie(LOGIN_COOKIE, path="/login")
