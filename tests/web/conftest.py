@@ -270,6 +270,7 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def screenshot(driver: Any, folder: Path, name: str) -> Path:
     """The whole page (the window stretched to its height) as a PNG."""
+    driver.execute_script("window.scrollTo(0, 0)")
     height = int(driver.execute_script("return document.documentElement.scrollHeight"))
     driver.set_window_size(1280, max(700, min(height + 40, 6000)))
     path = folder / f"{name}.png"
