@@ -92,7 +92,7 @@ def _install_errors(app: Flask) -> None:
 
 def _filters(app: Flask) -> None:
     def day(value: date | None) -> str:
-        return value.strftime("%-d %b %Y") if value else "–"
+        return f"{value.day} {value:%b %Y}" if value else "–"  # no %-d: Windows lacks it
 
     def percent(rate: Any) -> str:
         return "–" if rate.percent is None else f"{rate.percent:g}%"

@@ -85,8 +85,10 @@ def _store_roster(folder: Path) -> str:
 
 
 def _problems(roster: Any) -> list[dict[str, Any]]:
+    # Rows left out first, then the warnings, each in the roster's own order.
+    ordered = sorted(roster.problems, key=lambda p: (p.severity != "error", p.line or 0))
     return [{"line": p.line, "child_id": p.child_id, "severity": p.severity, "code": p.code,
-             "message": p.message} for p in roster.problems]
+             "message": p.message} for p in ordered]
 
 
 @blueprint.route("/pack", methods=["POST"])
