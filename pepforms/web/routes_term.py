@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
 from pepforms.calendar import Term
@@ -175,7 +184,7 @@ def record_grade(form_id: str) -> BaseResponse:
         record_qa(state().register, form_id, values["grade"], values["by"], values["reason"])
     except RegisterError as exc:
         return _form_page(form_id, {"grade": str(exc)}, values, status=400)
-    return redirect(f"/form/{form_id}?done=qa#qa", code=303)
+    return redirect(url_for("term.form_page", form_id=form_id, done="qa", _anchor="qa"), code=303)
 
 
 def _finalisable(history: FormHistory) -> Path | None:
@@ -214,7 +223,8 @@ def finalise(form_id: str) -> BaseResponse:
 
     atomic_write(state().store.finalised(digest), done.pdf, force=True)
     record_finalised(state().register, form_id, done.pdf)
-    return redirect(f"/form/{form_id}?done=finalised#downloads", code=303)
+    return redirect(url_for("term.form_page", form_id=form_id, done="finalised",
+                            _anchor="downloads"), code=303)
 
 
 def _send(path: Path, name: str, mimetype: str) -> Response:
