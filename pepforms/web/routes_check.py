@@ -93,7 +93,7 @@ def _write_reports(folder: Path, shown: Report) -> None:
     atomic_write(folder / "findings.csv", findings_csv(shown), force=True)
 
 
-def _schools(shown: Report, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _schools(shown: Report) -> list[dict[str, Any]]:
     index = {id(r): i for i, r in enumerate(shown.forms)}
     return [{"name": g.name, "urn": g.urn, "files": [index[id(r)] for r in g.forms],
              "counts": g.counts} for g in by_school(shown)]
@@ -118,7 +118,7 @@ def _check(batch: str, folder: Path, upload: Upload) -> dict[str, Any]:
                 for r in upload.refused]
     return {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "id": batch, "results": results, "skipped": upload.skipped,
-            "counts": shown.counts(), "schools": _schools(shown, results)}
+            "counts": shown.counts(), "schools": _schools(shown)}
 
 
 @blueprint.route("/check", methods=["POST"])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pepforms.errors import PepformsError
 from pepforms.web.config import (
     MB,
     Limits,
@@ -93,10 +94,17 @@ def serve(options: ServeOptions, *, announce: Callable[[str], None],
                            port=options.port, password=password, limits=limits)
         app = create_app(config, reg)
         _log_to_stderr()
-        server = create_server(
-            AccessLog(app), host=host, port=options.port, threads=config.threads,
-            max_request_body_size=config.limits.request_bytes * 2, ident="pepforms",
-            expose_tracebacks=False, clear_untrusted_proxy_headers=True)
+        try:
+            server = create_server(
+                AccessLog(app), host=host, port=options.port, threads=config.threads,
+                max_request_body_size=config.limits.request_bytes * 2, ident="pepforms",
+                expose_tracebacks=False, clear_untrusted_proxy_headers=True)
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+            raise PepformsError(
+                f"pepforms serve could not listen on {host} port {options.port} ({why}): another "
+                "program may be using it. Choose another with --port, or --port 0 for any free "
+                "port.") from None
         shown = f"[{host}]" if ":" in host else host
         url = f"http://{shown}:{server.effective_port}/?token={config.token}"  # type: ignore[union-attr]
         announce(url)

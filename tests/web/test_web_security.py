@@ -5,6 +5,8 @@ at once; downloads only of what the register knows; a password for remote use; a
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -258,3 +260,14 @@ def test_a_remote_host_needs_allow_remote_and_a_password(tmp_path: Path) -> None
     weak = runner.invoke(main, ["serve", "--host", "192.0.2.10", "--allow-remote",
                                 "--password-file", str(short)])
     assert weak.exit_code == 2 and "too short" in weak.output
+
+
+def test_a_port_in_use_is_a_plain_message(server: Server) -> None:
+    port = server.base.rsplit(":", 1)[1]
+    # In a process of its own, as people run it (waitress leaves its half-made socket behind).
+    taken = subprocess.run([sys.executable, "-m", "pepforms", "serve", "--port", port,
+                            "--register", server.register_url, "--files", str(server.files)],
+                           capture_output=True, text=True, timeout=60)
+    assert taken.returncode == 2 and taken.stdout == ""
+    assert "could not listen" in taken.stderr and "--port 0" in taken.stderr
+    assert server.alive()
