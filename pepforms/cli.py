@@ -508,6 +508,40 @@ def demo(out_dir: Path, authority: str, force: bool) -> None:
     click.echo(f"\nEverything is in {out_dir}/. The samples are fictional.")
 
 
+# ------------------------------------------------------------------------------------------
+@main.command()
+@register_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="the address to listen on (this computer only, unless --allow-remote)")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="the port (0: any free port)")
+@click.option("--open", "open_browser", is_flag=True, help="open the page in your web browser")
+@click.option("--allow-remote", is_flag=True,
+              help="allow a --host other than this computer (behind the authority's HTTPS proxy)")
+@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="for --allow-remote: the sign-in password, in this file's first line")
+@click.option("--files", "files_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="the folder for the files the page keeps (default: beside the register)")
+@click.option("--max-upload-mb", default=100, show_default=True, type=click.IntRange(1, 2000),
+              help="the most one upload may hold, all files together")
+def serve(register_url: str | None, host: str, port: int, open_browser: bool,
+          allow_remote: bool, password_file: Path | None, files_dir: Path | None,
+          max_upload_mb: int) -> None:
+    """Start the web page for coordinators and business support (until Ctrl-C).
+
+    The first line printed is the address to open, with its one-time token.
+
+    \b
+    Example:  pepforms serve --open
+    """
+    from pepforms.web import ServeOptions
+    from pepforms.web import serve as run
+
+    run(ServeOptions(register_url, host, port, open_browser, allow_remote, password_file,
+                     files_dir, max_upload_mb), announce=click.echo,
+        warn=lambda line: click.echo(line, err=True))
+
+
 add_register_commands(main)
 add_answers_commands(main)
 

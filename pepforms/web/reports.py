@@ -1,0 +1,153 @@
+"""Exports and reports: each report is one route, listed on the Reports page with its formats.
+
+To add a report, write one function and decorate it:
+
+    @report("export", "Answers for the case system", "One row per child ...", ("xlsx", "csv"))
+    def export(fmt: str, args: ReportArgs) -> Response:
+        return download(export_bytes(args.register, args.term, fmt), f"export.{fmt}", fmt)
+
+It is served at /reports/export.xlsx and /reports/export.csv (with ?term= and ?on= passed on as
+`args`), and listed on the Reports page. HTML pages that the library renders whole (with their own
+inline style) go through `library_page`, which allows exactly those styles and nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from pepforms.register import Register, RegisterError, term_status
+from pepforms.web.app import state
+from pepforms.web.security import CSP
+from pepforms.web.store import FileStore
+
+blueprint = Blueprint("reports", __name__)
+
+MIMETYPES = {"html": "text/html", "csv": "text/csv", "json": "application/json",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "pdf": "application/pdf", "txt": "text/plain", "ics": "text/calendar"}
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+
+
+@dataclass(frozen=True)
+class ReportArgs:
+    """What every report is given: the register, the page's folder, the term and date asked for."""
+
+    register: Register
+    store: FileStore
+    term: str | None
+    on: date | None
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    slug: str
+    title: str
+    description: str
+    formats: tuple[str, ...]
+
+
+REPORTS: list[ReportEntry] = []
+
+
+def _args() -> ReportArgs:
+    from pepforms.values import ValueNotUnderstood, parse_date
+
+    on = None
+    if request.args.get("on"):
+        try:
+            on = parse_date(request.args["on"])
+        except ValueNotUnderstood:
+            abort(400, "Enter the date as day, month and year, like 31/01/2027.")
+    return ReportArgs(state().register, state().store, request.args.get("term") or None, on)
+
+
+def report(slug: str, title: str, description: str,
+           formats: tuple[str, ...]) -> Callable[[Callable[[str, ReportArgs], Response]],
+                                                 Callable[[str, ReportArgs], Response]]:
+    """Register a report: one route, /reports/<slug>.<format>, and a line on the Reports page."""
+
+    def wrap(fn: Callable[[str, ReportArgs], Response]) -> Callable[[str, ReportArgs], Response]:
+        REPORTS.append(ReportEntry(slug, title, description, formats))
+
+        def view(fmt: str) -> Response:
+            if fmt not in formats:
+                abort(404)
+            return fn(fmt, _args())
+
+        blueprint.add_url_rule(f"/reports/{slug}.<fmt>", endpoint=slug, view_func=view)
+        return fn
+
+    return wrap
+
+
+def download(data: bytes, name: str, fmt: str) -> Response:
+    """A report file to save (never shown inline, never cached)."""
+    response = Response(data, mimetype=MIMETYPES.get(fmt, "application/octet-stream"))
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def library_page(html: str) -> Response:
+    """A whole page the library rendered (the status page, a validation report): its own inline
+    styles are allowed by their hashes; scripts, frames and fetching elsewhere stay refused."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode("utf-8")).digest())
+        .decode("ascii") + "'" for m in _STYLE.finditer(html))
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = CSP + f"; style-src 'self' {hashes}"
+    return response
+
+
+def _status(args: ReportArgs) -> Any:
+    try:
+        return term_status(args.register, args.term, on=args.on)
+    except RegisterError as exc:
+        abort(404, str(exc))
+
+
+@report("status", "The term's status",
+        "Every child's form and its state, per school, with the term's totals: the page for "
+        "the Virtual School Head, one row per form for a spreadsheet, or the stable JSON.",
+        ("html", "csv", "json"))
+def status_report(fmt: str, args: ReportArgs) -> Response:
+    from pepforms.register.render import status_csv, status_html
+
+    status = _status(args)
+    if fmt == "html":
+        return library_page(status_html(status))
+    if fmt == "csv":
+        return download(status_csv(status), f"status-{status.term}.csv", fmt)
+    data = json.dumps(status.as_dict(), indent=2, ensure_ascii=False).encode("utf-8")
+    return download(data, f"status-{status.term}.json", fmt)
+
+
+@report("due", "Due and overdue",
+        "Meetings, returns and first PEPs due in the next 14 days or overdue, per school with "
+        "the designated teacher's email (as `pepforms due`).", ("csv", "ics"))
+def due_report(fmt: str, args: ReportArgs) -> Response:
+    from pepforms.register import due, due_ics
+    from pepforms.register.render import due_csv
+
+    day = args.on or date.today()
+    try:
+        items = due(args.register, within=timedelta(days=14), on=day, term=args.term)
+    except RegisterError as exc:
+        abort(404, str(exc))
+    data = due_csv(items) if fmt == "csv" else due_ics(items, day)
+    return download(data, f"due.{fmt}", fmt)
+
+
+@blueprint.route("/reports")
+def reports_page() -> str:
+    batches = state().store.batches()
+    return render_template("reports.html", reports=REPORTS, batches=batches[:50],
+                           term=request.args.get("term", ""))
