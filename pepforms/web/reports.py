@@ -151,3 +151,57 @@ def reports_page() -> str:
     batches = state().store.batches()
     return render_template("reports.html", reports=REPORTS, batches=batches[:50],
                            term=request.args.get("term", ""))
+
+
+# ---- answers out of the register: the export, the PP+ summary, the Head's report -------------
+
+
+def _answers(args: ReportArgs) -> tuple[Any, str]:
+    from pepforms.recording import answers_from_register
+
+    term = args.term or _status(args).term
+    return answers_from_register(args.register, term), term
+
+
+@report("export", "Answers for the case system",
+        "The latest returned answers of every form of the term: one row per form (labels and "
+        "JSON pointers as headers), a sheet per table, this term against last term "
+        "(as `pepforms export`).", ("xlsx",))
+def export_report(fmt: str, args: ReportArgs) -> Response:
+    from pepforms.report.export import export_answers
+
+    answers, term = _answers(args)
+    export = export_answers(answers, fmt, term=term)
+    [data] = export.files.values()
+    return download(data, f"answers-{term}.xlsx", fmt)
+
+
+@report("pp-plus", "Pupil Premium Plus",
+        "What each PEP requests and for what, totals against the authority's allocation, and "
+        "the release list for finance with the reason for every child held back "
+        "(as `pepforms pp-plus`).", ("html", "csv"))
+def pp_plus_report(fmt: str, args: ReportArgs) -> Response:
+    from pepforms.report.ppplus import pp_plus_summary
+    from pepforms.report.ppplus_render import release_csv, release_html
+
+    answers, term = _answers(args)
+    summary = pp_plus_summary(answers.select(term).forms, term)
+    if fmt == "html":
+        return library_page(release_html(summary))
+    return download(release_csv(summary), f"pp-plus-release-{term}.csv", fmt)
+
+
+@report("head", "The Virtual School Head's report",
+        "One page for a governing body: returns, checks, quality grades by school and key "
+        "stage, reasons for changes, attendance and PP+, with charts; figures only "
+        "(as `pepforms report`).", ("html", "pdf"))
+def head_report_page(fmt: str, args: ReportArgs) -> Response:
+    from pepforms.recording import figures_from_register
+    from pepforms.report.head import head_html, head_report
+    from pepforms.report.head_pdf import head_pdf
+
+    answers, term = _answers(args)
+    report = head_report(answers, term, figures=figures_from_register(args.register, term))
+    if fmt == "html":
+        return library_page(head_html(report))
+    return download(head_pdf(report), f"head-report-{term}.pdf", fmt)

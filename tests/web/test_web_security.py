@@ -271,3 +271,29 @@ def test_a_port_in_use_is_a_plain_message(server: Server) -> None:
     assert taken.returncode == 2 and taken.stdout == ""
     assert "could not listen" in taken.stderr and "--port 0" in taken.stderr
     assert server.alive()
+
+
+def test_the_answers_reports_come_from_the_register(server: Server,
+                                                    forms: dict[str, Path]) -> None:
+    # After the ten uploads (above): the export, the PP+ summary and the Head's report, each
+    # read from the register the page records in.
+    import io
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    sign_in(server)
+    if not any(f["versions"] for f in status_json(server)["forms"]):
+        test_ten_uploads_at_once_are_all_recorded(server, forms)
+    workbook = request(server, "GET", f"/reports/export.xlsx?term={TERM}")
+    assert workbook.status == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.body)).worksheets[0]
+    assert sheet.title == "forms" and sheet.max_row == 2 + len(TEN)  # two header rows
+    page = request(server, "GET", f"/reports/pp-plus.html?term={TERM}")
+    assert page.status == 200 and "Pupil Premium Plus" in page.text
+    head = request(server, "GET", f"/reports/head.html?term={TERM}")
+    assert head.status == 200 and "not known without the term register" not in head.text
+    pdf = request(server, "GET", f"/reports/head.pdf?term={TERM}")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body)).pages)
+    assert str(len(TEN)) in text
+    assert request(server, "GET", "/reports").text.count("/reports/head.") >= 1
