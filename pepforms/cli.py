@@ -17,6 +17,7 @@ import click
 from pepforms import __version__
 from pepforms.cli_answers import add_answers_commands
 from pepforms.cli_register import add_register_commands, no_register_option, register_option
+from pepforms.cli_setup import add_setup_commands
 from pepforms.errors import PepformsError
 from pepforms.terminal import printable
 
@@ -112,79 +113,6 @@ def main() -> None:
     \b
     Start with:   pepforms demo
     """
-
-
-# ------------------------------------------------------------------------------------------
-@main.command()
-@click.option("--markdown", is_flag=True, help="print the table of forms and rules in the README")
-def authorities(markdown: bool) -> None:
-    """List the authorities, their forms, return windows and QA frameworks.
-
-    \b
-    Example:  pepforms authorities
-    """
-    from pepforms.rules import authorities_markdown, qa_summary
-    from pepforms.schema import PHASE_TITLES, authority_ids, load_authority
-
-    if markdown:
-        click.echo(authorities_markdown(), nl=False)
-        return
-    for authority_id in authority_ids():
-        a = load_authority(authority_id)
-        window = a.return_window
-        unit = "working days" if window.get("unit") == "working" else "days"
-        click.echo(f"{a.id:<17} {a.name}")
-        click.echo(f"{'':<17} forms: {', '.join(PHASE_TITLES[p] for p in a.phases)}")
-        if window.get("days"):
-            click.echo(f"{'':<17} return within {window['days']} {unit} of the meeting")
-        else:
-            click.echo(f"{'':<17} no return window: completed at the meeting")
-        if a.qa_framework:
-            click.echo(f"{'':<17} QA framework: {qa_summary(a.id)}")
-
-
-# ------------------------------------------------------------------------------------------
-@main.group()
-def template() -> None:
-    """Build or check an authority's Word templates."""
-
-
-@template.command("build")
-@click.argument("authority")
-@click.argument("phase", required=False)
-def template_build(authority: str, phase: str | None) -> None:
-    """Write form_templates/AUTHORITY/PHASE.docx from the schemas.
-
-    \b
-    Example:  pepforms template build cheshire-west
-    """
-    from pepforms.forms import build_templates
-
-    for path in build_templates(authority, phase):
-        click.echo(f"wrote {path}")
-
-
-@template.command("check")
-@click.argument("authority")
-@click.argument("phase", required=False)
-def template_check(authority: str, phase: str | None) -> None:
-    """Check the templates against the schemas: exit 1 if a field has no control, or the
-    other way round.
-
-    \b
-    Example:  pepforms template check cheshire-west y1-11
-    """
-    from pepforms.forms import check_templates
-
-    bad = False
-    for ph, problems in check_templates(authority, phase).items():
-        if problems:
-            bad = True
-            for problem in problems:
-                click.echo(f"{authority}/{ph}: {problem}")
-        else:
-            click.echo(f"{authority}/{ph}: ok")
-    sys.exit(EXIT_FINDINGS if bad else EXIT_OK)
 
 
 # ------------------------------------------------------------------------------------------
@@ -486,63 +414,8 @@ def _finalise_many(paths: tuple[Path, ...], out_dir: Path, password_file: Path |
     sys.exit(EXIT_FINDINGS if refused or failed else EXIT_OK)
 
 
-# ------------------------------------------------------------------------------------------
-@main.command()
-@click.option("--out", "out_dir", default="pepforms-demo", show_default=True,
-              type=click.Path(path_type=Path))
-@click.option("--authority", default="cheshire-west", show_default=True)
-@click.option("--force", is_flag=True, help="replace an earlier demo in the same folder")
-def demo(out_dir: Path, authority: str, force: bool) -> None:
-    """Run the whole cycle on the bundled fictional samples: generate the termly forms, fill
-    the sample returns, validate them, and print the summary.
-
-    \b
-    Example:  pepforms demo --out demo
-    """
-    from pepforms.demo import run_demo
-
-    summary = run_demo(out_dir, authority, force=force)
-    for line in summary.lines:
-        click.echo(line)
-    print_report(summary.report, verbose=False)
-    click.echo(f"\nEverything is in {out_dir}/. The samples are fictional.")
-
-
-# ------------------------------------------------------------------------------------------
-@main.command()
-@register_option
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="the address to listen on (this computer only, unless --allow-remote)")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
-              help="the port (0: any free port)")
-@click.option("--open", "open_browser", is_flag=True, help="open the page in your web browser")
-@click.option("--allow-remote", is_flag=True,
-              help="allow a --host other than this computer (behind the authority's HTTPS proxy)")
-@click.option("--password-file", type=click.Path(path_type=Path, dir_okay=False),
-              help="for --allow-remote: the sign-in password, in this file's first line")
-@click.option("--files", "files_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="the folder for the files the page keeps (default: beside the register)")
-@click.option("--max-upload-mb", default=100, show_default=True, type=click.IntRange(1, 2000),
-              help="the most one upload may hold, all files together")
-def serve(register_url: str | None, host: str, port: int, open_browser: bool,
-          allow_remote: bool, password_file: Path | None, files_dir: Path | None,
-          max_upload_mb: int) -> None:
-    """Start the web page for coordinators and business support (until Ctrl-C).
-
-    The first line printed is the address to open, with its one-time token.
-
-    \b
-    Example:  pepforms serve --open
-    """
-    from pepforms.web import ServeOptions
-    from pepforms.web import serve as run
-
-    run(ServeOptions(register_url, host, port, open_browser, allow_remote, password_file,
-                     files_dir, max_upload_mb), announce=click.echo,
-        warn=lambda line: click.echo(line, err=True))
-
-
 add_register_commands(main)
+add_setup_commands(main)
 add_answers_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
