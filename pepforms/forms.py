@@ -15,7 +15,6 @@ from typing import Any
 
 from pepforms.asking import asked, instance_of
 from pepforms.calendar import Term, key_stage, year_group_label
-from pepforms.coercion import normalise_label
 from pepforms.fileio import atomic_write
 from pepforms.keys import authority_key, key_id
 from pepforms.resources import templates_dir
@@ -106,6 +105,8 @@ def return_to(authority_id: str, return_by: date | None = None) -> ReturnTo:
     if days:
         unit = "working days" if window.get("unit", "working") == "working" else "days"
         by = f"within {days} {unit} of the PEP meeting"
+    elif window.get("unit") == "none":  # completed at the meeting (Nottinghamshire)
+        by = "straight after the PEP meeting, where every part is completed"
     else:
         by = "as soon as possible after the PEP meeting"
     if return_by is not None:
@@ -187,14 +188,16 @@ class Carried:
 def _role_value(table: Table, role: str) -> Any:
     """The role column's value for a role: the words, or the matching choice when the column
     is a choice (None when no choice matches)."""
+    from pepforms.coercion import choice_value
+    from pepforms.values import ValueNotUnderstood
+
     column = table.column("role")
     if column.kind != "choice":
         return role
-    wanted = normalise_label(role)
-    for choice in column.choices:
-        if wanted in {normalise_label(choice.label), normalise_label(str(choice.value))}:
-            return choice.value
-    return None
+    try:  # by display text, value or synonym, as a role typed into the form is read
+        return choice_value(column, role)
+    except ValueNotUnderstood:  # no choice names it
+        return None
 
 
 def attendee_rows(model: FormModel, child: Child, term: Term) -> list[Mapping[str, Any]]:

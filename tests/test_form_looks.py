@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from pepforms.calendar import Term
 from pepforms.forms import (
     LEGAL_STATUSES,
+    _role_value,
     form_content,
     legal_status_words,
     return_sentence,
@@ -232,7 +233,10 @@ def test_return_to_and_by_box_is_on_the_first_page_and_filled(authority: str, ph
     window = load_authority(authority).return_window
     assert re.search(r"\S+@\S+\.example\.gov\.uk", inbox)
     assert f"Return this form to: {return_to(authority).inbox}" in text and inbox in text
-    assert f"By: within {window['days']} " in text and "of the PEP meeting" in text
+    if window.get("days"):
+        assert f"By: within {window['days']} " in text and "of the PEP meeting" in text
+    else:  # no return window: completed at the meeting
+        assert "By: straight after the PEP meeting" in text
     assert "{{" not in text and "}}" not in text
     assert "Who completes which part" in text
     for line in ("Social worker", "Designated teacher"):
@@ -245,7 +249,8 @@ def test_return_to_and_by_box_is_on_the_first_page_and_filled(authority: str, ph
 def test_return_by_names_the_latest_date_when_it_is_known() -> None:
     from datetime import date
 
-    assert return_to("cheshire-west").by == "within 5 working days of the PEP meeting"
+    assert return_to("cheshire-west").by == "within 5 days of the PEP meeting"  # calendar days
+    assert return_to("shropshire").by == "within 10 working days of the PEP meeting"
     assert return_to("barnet").by == "within 10 days of the PEP meeting"
     dated = return_to("cheshire-west", date(2027, 2, 19)).by
     assert dated.endswith("and no later than Friday 19 February 2027")
@@ -254,8 +259,8 @@ def test_return_by_names_the_latest_date_when_it_is_known() -> None:
     assert content.extra["return_by"].endswith("Friday 5 March 2027")
     assert return_sentence("nottinghamshire") == (
         "Please return each completed form to Nottinghamshire Virtual School (by Egress), "
-        "virtual.school.peps@nottinghamshire.example.gov.uk, by secure email, within 5 working "
-        "days of the PEP meeting.")
+        "virtual.school.peps@nottinghamshire.example.gov.uk, by secure email, straight after the "
+        "PEP meeting, where every part is completed.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,7 +275,11 @@ def test_attendee_table_holds_the_rosters_people(authority: str, phase: str) -> 
                          .read("word/document.xml"))
     attendees = read.instance["meeting"]["attendees"]
     required = load_authority(authority).raw["attendees"]["required"]
-    assert [a.get("role") for a in attendees] == [r["role"] for r in required]
+    table = model.table_map["/meeting/attendees"]
+    # The authority's words, or the choice they name where the role is a choice (Cheshire West).
+    roles = [_role_value(table, r["role"]) for r in required]
+    assert None not in roles
+    assert [a.get("role") for a in attendees] == roles
     names = [a.get("name") for a in attendees]
     assert names == [child.social_worker_name, child.designated_teacher_name, child.carer_name]
     assert all(a["attended"] is False for a in attendees)  # nobody is ticked for the school
@@ -318,7 +327,9 @@ def test_wide_tables_get_a_landscape_page_and_narrow_ones_do_not() -> None:
 
     assert landscape_tables("barnet", "y1-11") == ["/targets"]  # 8 columns
     assert landscape_tables("nottinghamshire", "y1-11") == ["/targets"]  # 7 columns
-    assert landscape_tables("cheshire-west", "y1-11") == []  # 6 columns fit portrait
+    # 7 columns since "how progress will be measured" has its own (issue 13's rule)
+    assert landscape_tables("cheshire-west", "y1-11") == ["/targets"]
+    assert landscape_tables("sutton", "y1-11") == []  # its tables fit portrait
 
 
 # --------------------------------------------------------------------------------------------
@@ -332,7 +343,10 @@ def test_a_child_in_no_setting_is_not_asked_about_attendance_suspensions_or_part
         in_setting = all_text(form(authority, "early-years")).lower()
         for words in ("suspension", "part-time timetable", "attendance"):
             assert words in in_setting, (authority, words)
-            assert words not in at_home.replace("attendance at the meeting", ""), \
+            # (The "no setting" box itself says attendance is not asked for.)
+            asked = at_home.replace("attendance at the meeting", "").replace(
+                "attendance and a key person are not asked for", "")
+            assert words not in asked, \
                 (authority, words)
 
 

@@ -565,7 +565,7 @@ def test_typed_text_is_coerced_by_the_schema() -> None:
                                          "by_when": "2027-01-14"}]
     attendees = read.instance["meeting"]["attendees"]
     assert [a.get("attended") for a in attendees] == [True, False, False, True]
-    assert attendees[0]["role"] == "Social worker" and attendees[3] == {"name": "Jo",
+    assert attendees[0]["role"] == "social-worker" and attendees[3] == {"name": "Jo",
                                                                           "attended": True}
 
 
