@@ -56,3 +56,38 @@ def test_chromium_renders_every_form_and_finding(tmp_path: Path, chromium: str) 
         if form.quality:
             assert re.sub(r"\s+", "", form.quality.overall) in text
     assert "Noreadablecontentcouldbefound" not in text
+
+
+def test_chromium_shows_forms_by_school_failing_first(tmp_path: Path, chromium: str) -> None:
+    """Rendered by a real browser: a summary per school, then each school's forms with the
+    failing ones first, each headed by the child's name and id, with no jargon."""
+    from pepforms.demo import distinct_children
+
+    cases = [c for c in discover("sutton") if c.phase == "y1-11"]
+    good = next(c for c in cases if c.name == "good")
+    faulty = [c for c in cases if c.name != "good" and not c.tamper and not c.file_name][:2]
+    folder = tmp_path / "returned"
+    made = distinct_children([*faulty, good, *[c for c in CASES.values()
+                                               if c.name in ("good", "no-voice")]])
+    for i, case in enumerate(made):
+        name, data = returned_form(case)
+        (folder / str(i)).mkdir(parents=True)
+        (folder / str(i) / name).write_bytes(data)
+    out = tmp_path / "report.html"
+    assert CliRunner().invoke(main, ["validate", str(folder), "--html", str(out)]).exit_code == 1
+    pdf = tmp_path / "report.pdf"
+    chromium_pdf(chromium, out, pdf)
+    text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    report = validate([folder])
+    assert "Forms by school" in text and "Checked on" in text and "read by tags" not in text
+    for school in {r.school for r in report.forms}:
+        forms = sorted((r for r in report.forms if r.school == school),
+                       key=lambda r: text.find(r.child_id + ")"))
+        positions = [text.find(f"{r.child_name} ({r.child_id})") for r in forms]
+        assert all(p >= 0 for p in positions), (school, positions)
+        statuses = [r.status for r in sorted(forms, key=lambda r: text.find(
+            f"{r.child_name} ({r.child_id})"))]
+        assert statuses == sorted(statuses, key=lambda s: s != "fail"), (school, statuses)
+    # Schools one after another: every form of a school before the next school's heading.
+    headings = sorted({r.school for r in report.forms}, key=lambda s: text.rfind(s))
+    assert len(headings) >= 2
