@@ -8,6 +8,7 @@ Nothing here logs or raises with a child's name or date of birth.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import getpass
 import hashlib
 import json
@@ -40,6 +41,11 @@ def _now() -> dt.datetime:
 def _who(by: str) -> str:
     if by.strip():
         return by.strip()
+    return _login()
+
+
+@functools.cache
+def _login() -> str:
     try:
         return getpass.getuser()
     except Exception:  # no login name (a service account): record who as unknown
