@@ -7,37 +7,15 @@ library and print; exit 0, or 2 with a plain message when they cannot do the job
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from pepforms.cli_register import register_option
-from pepforms.errors import PepformsError
+from pepforms.cli_register import plain_errors, register_option
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class ToolFailed(click.ClickException):
-    """The command could not do its job: exit 2 with a plain message."""
-
-    exit_code = 2
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"pepforms: {self.message}", err=True)
-
-
-def _plain_errors(func: F) -> F:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except PepformsError as exc:
-            raise ToolFailed(str(exc)) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _term(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -99,7 +77,7 @@ def _echo_unreadable(count: int) -> None:
 @_jobs
 @click.option("--force", is_flag=True, help="replace the workbook or the folder's files")
 @register_option
-@_plain_errors
+@plain_errors
 def export(sources: tuple[Path, ...], term: str | None, school: str | None, fmt: str, out: Path,
            fields: Path | None, jobs: int, force: bool, register_url: str | None) -> None:
     """Export the answers of the latest version of each returned form, for a case-system
@@ -139,7 +117,7 @@ def export(sources: tuple[Path, ...], term: str | None, school: str | None, fmt:
 @_jobs
 @click.option("--force", is_flag=True, help="replace files that exist")
 @register_option
-@_plain_errors
+@plain_errors
 def pp_plus(sources: tuple[Path, ...], term: str | None, school: str | None,
             csv_out: Path | None, xlsx_out: Path | None, html_out: Path | None, jobs: int,
             force: bool, register_url: str | None) -> None:
@@ -179,7 +157,7 @@ def pp_plus(sources: tuple[Path, ...], term: str | None, school: str | None,
 @_jobs
 @click.option("--force", is_flag=True, help="replace files that exist")
 @register_option
-@_plain_errors
+@plain_errors
 def report(sources: tuple[Path, ...], term: str, html_out: Path | None, pdf_out: Path | None,
            with_names: bool, jobs: int, force: bool, register_url: str | None) -> None:
     """The Virtual School Head's report of a term, for a governing body: returns, checks,
@@ -212,7 +190,7 @@ def report(sources: tuple[Path, ...], term: str, html_out: Path | None, pdf_out:
 @click.option("--child", "child_id", required=True, help="the child's id, e.g. C10001")
 @from_option
 @_jobs
-@_plain_errors
+@plain_errors
 def status(child_id: str, sources: tuple[Path, ...], jobs: int) -> None:
     """One child, term by term: attendance and attainment now and last term, and the targets
     carried forward with how each was rated.

@@ -46,7 +46,7 @@ def no_register_option(func: F) -> F:
                         help="do not record anything in the term register")(func)
 
 
-def _plain_errors(func: F) -> F:
+def plain_errors(func: F) -> F:
     """PepformsError (the register cannot be opened, a bad term...) becomes exit 2, no traceback."""
 
     @functools.wraps(func)
@@ -108,7 +108,7 @@ def _open(url: str | None, *, check_version: bool = True) -> Any:
 @click.option("--from", "sources", multiple=True, type=click.Path(path_type=Path),
               help="with --child: read these folders of returned forms instead of the register")
 @register_option
-@_plain_errors
+@plain_errors
 def status(term: str | None, school: str | None, on: str | None, json_out: Path | None,
            csv_out: Path | None, html_out: Path | None, force: bool, child_id: str | None,
            sources: tuple[Path, ...], register_url: str | None) -> None:
@@ -191,7 +191,7 @@ def _due_options(func: F) -> F:
               help="write a calendar file (Outlook: File > Open & Export > Import/Export)")
 @click.option("--force", is_flag=True, help="replace files that exist")
 @register_option
-@_plain_errors
+@plain_errors
 def due(within: str, on: str | None, term: str | None, school: str | None, csv_out: Path | None,
         ics_out: Path | None, force: bool, register_url: str | None) -> None:
     """Meetings, returns and first PEPs due soon or overdue, per school, with the designated
@@ -234,7 +234,7 @@ def _smtp_address(value: str) -> tuple[str, int]:
               help="trust this CA certificate for the mail server (an authority's own CA)")
 @click.option("--force", is_flag=True, help="replace drafts that exist")
 @register_option
-@_plain_errors
+@plain_errors
 def remind(within: str, on: str | None, term: str | None, school: str | None, out_dir: Path,
            sender: str, smtp: str | None, smtp_credentials: Path | None,
            smtp_cafile: Path | None, force: bool, register_url: str | None) -> None:
@@ -273,7 +273,7 @@ def remind(within: str, on: str | None, term: str | None, school: str | None, ou
 @click.option("--reason", default="", help="why (shown to the school when it needs work)")
 @click.option("--on", "on", metavar="DATE", help="the date of the decision (default: today)")
 @register_option
-@_plain_errors
+@plain_errors
 def qa(form_id: str, grade: str, by: str, reason: str, on: str | None,
        register_url: str | None) -> None:
     """Record the QA officer's decision on a form.
@@ -298,7 +298,7 @@ def register_group() -> None:
 @register_group.command("info")
 @click.option("--json", "as_json", is_flag=True, help="print it as JSON")
 @register_option
-@_plain_errors
+@plain_errors
 def register_info_command(as_json: bool, register_url: str | None) -> None:
     """Which register is in use, its schema version and what it holds.
 
@@ -326,7 +326,7 @@ def register_info_command(as_json: bool, register_url: str | None) -> None:
 
 @register_group.command("upgrade")
 @register_option
-@_plain_errors
+@plain_errors
 def register_upgrade_command(register_url: str | None) -> None:
     """Bring the register's schema up to this version of pepforms (safe to run again).
 
@@ -349,7 +349,7 @@ def register_upgrade_command(register_url: str | None) -> None:
               help="remove every term before this one, e.g. autumn-2025")
 @click.option("--dry-run", is_flag=True, help="only say what would be removed")
 @register_option
-@_plain_errors
+@plain_errors
 def register_purge_command(before: str, dry_run: bool, register_url: str | None) -> None:
     """Remove old terms' records (names, dates of birth, forms, findings) for retention.
 
