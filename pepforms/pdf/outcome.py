@@ -17,9 +17,9 @@ from reportlab.platypus import Table as RLTable
 
 from pepforms import pointers
 from pepforms.findings import ERROR, Finding
+from pepforms.grades import QaDecision, QualityGrade
 from pepforms.report.ppplus import pounds, pp_lines_of
 from pepforms.schema import FormModel, Section
-from pepforms.validate.quality import QaDecision, QualityGrade
 
 # The security marking of every page (the Government Security Classifications' handling caveat
 # for personal information about a child).

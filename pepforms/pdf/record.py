@@ -44,6 +44,7 @@ from pepforms import pointers
 from pepforms.asking import not_asked
 from pepforms.calendar import term_label
 from pepforms.findings import Finding
+from pepforms.grades import QaDecision, QualityGrade
 from pepforms.pdf.outcome import (
     MARKING,
     RecordFacts,
@@ -53,7 +54,6 @@ from pepforms.pdf.outcome import (
     summary_rows,
 )
 from pepforms.schema import Field, FormModel, Section, Table
-from pepforms.validate.quality import QaDecision, QualityGrade
 from pepforms.values import clean_text, format_date, format_money, format_number
 
 __all__ = ["EMPTY", "MARKING", "render_record", "shown"]

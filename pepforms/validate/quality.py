@@ -21,43 +21,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from datetime import date
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from pepforms.findings import ERROR, Finding
-
-INDICATIVE = "indicative: the QA officer decides"
+from pepforms.grades import (  # noqa: F401  (imported from here too)
+    INDICATIVE,
+    PartGrade,
+    QaDecision,
+    QualityGrade,
+)
 
 # Example: authority.json `qa_framework.officer_fields` lists what the QA officer writes on the
 # grid ("VS Staff Member", "Reason for Judgement/additional comments"); reports show them blank.
-
-
-@dataclass(frozen=True)
-class PartGrade:
-    id: str
-    title: str
-    grade: str
-    errors: int
-    warnings: int
-
-
-@dataclass(frozen=True)
-class QualityGrade:
-    framework: str
-    kind: str
-    overall: str
-    parts: tuple[PartGrade, ...]
-    note: str = INDICATIVE
-    show_parts: bool = False  # every report shows the part grades (Sutton's A, B and E)
-    officer_fields: tuple[str, ...] = ()  # for the QA officer to complete, shown blank
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["parts"] = [asdict(p) for p in self.parts]
-        return out
 
 
 def _covers(pointers: Sequence[str], finding: Finding) -> bool:
@@ -151,14 +128,3 @@ def indicative_grade(framework: Mapping[str, Any], phase: str, findings: Sequenc
         overall = good if not any(f.severity == ERROR for f in findings) else ri
         return QualityGrade(name, kind, overall, tuple(parts), **_extras(framework))
     return None
-
-
-@dataclass(frozen=True)
-class QaDecision:
-    """The QA officer's judgement of a form (from the term register): it overrides nothing
-    above, it is shown beside the indicative grade."""
-
-    grade: str
-    by: str
-    on: date | None = None
-    reason: str = ""
