@@ -31,6 +31,7 @@ from pepforms.findings import CATALOGUE, ERROR, Finding, make
 from pepforms.schema import FormModel, load_authority, registry
 from pepforms.validate.inline import Recursive, inline
 from pepforms.validate.keywords import KEYWORDS, POINTS_AT, SCOPE, RuleScope
+from pepforms.validate.keywords import as_date as _as_date
 from pepforms.validate.terms import Calendar
 from pepforms.validate.verdict import in_form_order, one_per_fault, prepare
 
@@ -86,15 +87,6 @@ class ValidationContext:
 
 _ROOT: contextvars.ContextVar[tuple[Any, ValidationContext]] = contextvars.ContextVar("pep_root")
 
-
-
-def _as_date(value: Any) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def _pep_date_after(validator: Any, other: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
