@@ -78,6 +78,24 @@ def _why(path: Path, exc: Exception) -> Finding:
                 note=f"{type(exc).__name__}" + (f" in {bad}" if bad else ""))
 
 
+def _source_bytes(result: FormResult) -> bytes:
+    """The returned form as it came: read again from its email when it was attached to one
+    (an attachment is never saved; only its annotated copy is written)."""
+    if not result.email:
+        return Path(result.path).read_bytes()
+    import hashlib
+
+    from pepforms.emails import MAX_EMAIL_BYTES, read_email
+    from pepforms.reading import read_form_file_bytes
+
+    email_path = Path(result.email)
+    saved = read_email(email_path, read_form_file_bytes(email_path, MAX_EMAIL_BYTES))
+    for attachment in saved.attachments:
+        if hashlib.sha256(attachment.data).hexdigest() == result.sha256:
+            return attachment.data
+    raise FileNotFoundError(f"the attachment is no longer in {email_path.name}")
+
+
 def annotate(report: Report, out_dir: Path, *, force: bool = False) -> list[Annotated]:
     """Write the annotated copies; one outcome per form that has findings."""
     from pepforms.word.annotate import Note, annotate_docx
@@ -88,7 +106,7 @@ def annotate(report: Report, out_dir: Path, *, force: bool = False) -> list[Anno
         notes = [Note(f.pointer, _note_text(f)) for f in result.findings]
         try:
             data = annotate_docx(form_model(result.authority, result.phase),
-                                 Path(source).read_bytes(), notes)
+                                 _source_bytes(result), notes)
         except Exception as exc:  # one form's fault never stops the others' copies
             out.append(Annotated(source, None, _why(Path(source), exc)))
             continue

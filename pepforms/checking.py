@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from pepforms.annotating import Annotated
 from pepforms.calendar import Term
+from pepforms.emails import is_email
 from pepforms.errors import PepformsError
 from pepforms.fileio import atomic_write
 from pepforms.findings import ERROR, Finding, make, sort_findings
@@ -37,8 +38,8 @@ if TYPE_CHECKING:
 # Every kind of file a school might send back, so that none is skipped without a word.
 FORM_SUFFIXES = {".docx", ".doc", ".docm", ".odt", ".rtf", ".dotx", ".pdf", ".pages"}
 
-__all__ = ["CheckOptions", "FormResult", "Report", "check_file", "collect_paths",
-           "differs_from_roster", "read_form_file", "validate"]
+__all__ = ["CheckOptions", "FormResult", "Report", "check_email", "check_file", "check_path",
+           "collect_paths", "differs_from_roster", "read_form_file", "validate"]
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,112 @@ def check_file(path: Path, options: CheckOptions = CheckOptions()) -> FormResult
     try:
         return _checked(read_form_file(path), path, options)
     except Exception as exc:  # a fault in pepforms itself must not stop the batch
-        return FormResult(path=str(path), status="unreadable", findings=[
-            make("damaged-file", detail="pepforms could not finish checking it; please report "
-                                        "this, the other files were checked",
-                 note=f"{type(exc).__name__} at {_where(exc)}")])
+        return _fault(path, exc)
+
+
+def _fault(path: Path, exc: Exception) -> FormResult:
+    return FormResult(path=str(path), status="unreadable", findings=[
+        make("damaged-file", detail="pepforms could not finish checking it; please report "
+                                    "this, the other files were checked",
+             note=f"{type(exc).__name__} at {_where(exc)}")])
+
+
+def _email_form(email_path: Path, name: str, data: bytes, options: CheckOptions) -> FormResult:
+    import hashlib
+
+    from pepforms.reading import read_form_bytes, unreadable_result
+    from pepforms.word.package import MAX_FILE_BYTES
+
+    inside = email_path / name  # names the form in every report; nothing is written there
+    if len(data) > MAX_FILE_BYTES:
+        result = unreadable_result(inside, make("too-large", detail=f"{len(data) // 2**20} MB"))
+    else:
+        try:
+            outcome = read_form_bytes(inside, data)
+            outcome.result.sha256 = hashlib.sha256(data).hexdigest()
+            result = _checked(outcome, inside, options)
+        except Exception as exc:  # a fault in pepforms itself must not stop the batch
+            result = _fault(inside, exc)
+    result.email = str(email_path)
+    result.received = result.received or options.received
+    return result
+
+
+def check_email(path: Path, options: CheckOptions = CheckOptions()) -> list[FormResult]:
+    """Every PEP form attached to one saved email (.eml or .msg), each received on the day the
+    email arrived unless the options say otherwise; an email with no form is one finding."""
+    from pepforms.emails import MAX_EMAIL_BYTES, EmailProblem, read_email
+    from pepforms.fileio import safe_name
+    from pepforms.reading import Unreadable, read_form_file_bytes
+
+    try:
+        data = read_form_file_bytes(path, MAX_EMAIL_BYTES)
+        saved = read_email(path, data)
+    except EmailProblem as exc:
+        return [FormResult(path=str(path), status="unreadable", findings=[exc.finding])]
+    except Unreadable as exc:
+        return [FormResult(path=str(path), status="unreadable", findings=[exc.finding])]
+    forms = [a for a in saved.attachments if Path(a.name).suffix.lower() in FORM_SUFFIXES]
+    others = [printable(a.name) for a in saved.attachments if a not in forms]
+    if not forms:
+        listing = ("it has " + ", ".join(others)) if others else "it has no attachments"
+        return [FormResult(path=str(path), status="unreadable", email=str(path),
+                           findings=[make("email-no-form", detail=listing)])]
+    dated = replace(options, received=options.received or saved.received)
+    results, names = [], set()
+    for attachment in forms:
+        name = safe_name(attachment.name, "form.docx")
+        stem, n = Path(name), 2
+        while name.casefold() in names:
+            name, n = f"{stem.stem} ({n}){stem.suffix}", n + 1
+        names.add(name.casefold())
+        results.append(_email_form(path, name, attachment.data, dated))
+    results = _tidy_email(results, saved.subject)
+    children = {c.child_id: f"{c.first_name} {c.last_name}"
+                for c in (options.roster or {}).values()}
+    children.update({r.child_id: r.child_name for r in results if r.child_id})
+    for result in results:
+        check_named_child(result, children)
+    return results
+
+
+def check_named_child(result: FormResult, children: Mapping[str, str]) -> None:
+    """A form attached to an email whose subject names other children (by ID or full name,
+    among `children`) and not this form's child: an error on the form."""
+    from pepforms.emails import names_in
+
+    if not (result.email_subject and result.child_id) or any(
+            f.code == "email-other-child" for f in result.findings):
+        return
+    named = names_in(result.email_subject, dict(children))
+    if named and result.child_id not in named:
+        add_finding(result, make("email-other-child", pointer="/child/child_id",
+                                 section="About the child", detail="child ID " + ", ".join(
+                                     sorted(named)), value=result.child_id))
+        result.status = "fail"
+
+
+def _tidy_email(results: list[FormResult], subject: str) -> list[FormResult]:
+    """An email's other Word or PDF files that are not PEP forms (a school report, a letter)
+    are named on its forms rather than reported as forms of their own; pictures and the like
+    are passed over. The subject is kept for the batch's check of which child it names."""
+    forms = [r for r in results if not _not_a_form(r)] or results
+    skipped = [printable(Path(r.path).name) for r in results if r not in forms]
+    for result in forms:
+        result.email_subject = subject
+        if skipped:
+            add_finding(result, make("email-other-attachments", detail=", ".join(skipped)))
+    return forms
+
+
+def _not_a_form(result: FormResult) -> bool:
+    return result.status == "unreadable" and any(f.code == "not-a-pep-form"
+                                                 for f in result.findings)
+
+
+def check_path(path: Path, options: CheckOptions = CheckOptions()) -> list[FormResult]:
+    """One file's results: one for a form, one per attached form for a saved email."""
+    return check_email(path, options) if is_email(path) else [check_file(path, options)]
 
 
 def _where(exc: BaseException) -> str:
@@ -109,7 +212,8 @@ def _where(exc: BaseException) -> str:
 
 def _is_candidate(p: Path) -> bool:
     # Links, pipes and devices count too: each gets a finding saying it was not read.
-    return (p.suffix.lower() in FORM_SUFFIXES and not p.name.startswith(("~$", "."))
+    return ((p.suffix.lower() in FORM_SUFFIXES or is_email(p))
+            and not p.name.startswith(("~$", "."))
             and (p.is_symlink() or not p.is_dir()))
 
 
@@ -125,12 +229,13 @@ def collect_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def _check(args: tuple[Path, CheckOptions]) -> FormResult:
+def _check(args: tuple[Path, CheckOptions]) -> list[FormResult]:
     path, options = args
-    result = check_file(path, options)
+    results = check_path(path, options)
     if not options.keep_answers:  # a batch's report needs the findings, not every answer
-        result.instance = None
-    return result
+        for result in results:
+            result.instance = None
+    return results
 
 
 def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, jobs: int = 1,
@@ -138,7 +243,8 @@ def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, j
              on_total: Callable[[int], None] | None = None,
              on_result: Callable[[FormResult], None] | None = None,
              keep_answers: bool | None = None) -> Report:
-    """Check returned forms (files and folders); one result per file, sorted by path.
+    """Check returned forms (files, saved emails and folders); one result per form file and
+    one per form attached to an email (or one for an email with none), sorted by path.
 
     The results keep each form's answers (`instance`) as `keep_answers` (else the options) say,
     so that a batch's memory need not grow with the forms' contents. `on_result` sees each
@@ -152,12 +258,29 @@ def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, j
     keep = options.keep_answers if keep_answers is None else keep_answers
     run_options = replace(options, keep_answers=keep or on_result is not None)
     results: list[FormResult] = []
-    for result in fan_out_iter(_check, [(f, run_options) for f in files], jobs, progress):
+    known: dict[str, str] = {c.child_id: f"{c.first_name} {c.last_name}"
+                             for c in (options.roster or {}).values()}
+    held: list[FormResult] = []  # forms from emails wait for every child of the batch to be known
+
+    def done(result: FormResult) -> None:
         if on_result:
             on_result(result)
         if not keep:
             result.instance = None
+        result.email_subject = ""
         results.append(result)
+
+    for batch in fan_out_iter(_check, [(f, run_options) for f in files], jobs, progress):
+        for result in batch:
+            if result.child_id:
+                known.setdefault(result.child_id, result.child_name)
+            if result.email_subject:
+                held.append(result)
+            else:
+                done(result)
+    for result in held:
+        check_named_child(result, known)
+        done(result)
     results.sort(key=lambda r: r.path)
     _flag_duplicates(results)
     return Report(results, created=date.today())

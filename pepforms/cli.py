@@ -266,8 +266,8 @@ def _term_option(value: str | None, option: str = "--term") -> Term | None:
 @click.option("--sheet", help="the roster's sheet, for an .xlsx roster (default: the first)")
 @click.option("--term", help="the current term, e.g. spring-2027; forms for another term are "
                              "flagged")
-@click.option("--received", help="date the forms came back, e.g. 31/01/2027 (default: each "
-                                 "form's last save)")
+@click.option("--received", help="date the forms came back, e.g. 31/01/2027 (default: the day "
+                                 "its email arrived, else each form's last save)")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), help="write a JSON report")
 @click.option("--csv", "csv_out", type=click.Path(path_type=Path),
               help="write a CSV of the findings")
@@ -287,6 +287,9 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, column_map: Path
              csv_out: Path | None, html_out: Path | None, annotate_dir: Path | None, jobs: int,
              force: bool, verbose: bool, register_url: str | None, no_register: bool) -> None:
     """Check returned forms (files or folders) before quality assurance.
+
+    Word forms, filled-in PDFs, and saved emails (.eml, Outlook's .msg) with the form attached:
+    an emailed form counts as received the day its email arrived.
 
     Exit 0 when no form has an error, 1 when any does, 2 when pepforms itself could not run.
 

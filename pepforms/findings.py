@@ -150,6 +150,20 @@ CATALOGUE: dict[str, Code] = {
                                  "The answer to “{label}” could not be understood ({detail}). "
                                  "Please re-enter it."),
     # ---- identity
+    "email-no-form": Code(ERROR, "No form in the email",
+                          "This email has no PEP form attached ({detail}). Ask the school to "
+                          "send the completed form as a Word document or the fillable PDF."),
+    "email-unreadable": Code(ERROR, "Email cannot be read",
+                             "This saved email could not be read ({detail}). Save it from "
+                             "Outlook again (File > Save As), or save the attached form itself "
+                             "and check that."),
+    "email-other-child": Code(ERROR, "Email names another child",
+                              "The email's subject names another child ({detail}), but the form "
+                              "attached is for child ID {value}. This may be a data protection "
+                              "breach: check with the school which form they meant to send."),
+    "email-other-attachments": Code(WARNING, "Other files in the email",
+                                    "The email also had {detail}, which is not a PEP form; it "
+                                    "was not checked."),
     "wrong-child": Code(ERROR, "Wrong child",
                         "{detail} This may be a data protection breach: do not forward this "
                         "form; check with the school which child it is for."),

@@ -81,8 +81,7 @@ class ReadOutcome:
 
 
 def _unreadable(path: Path, finding: Finding) -> ReadOutcome:
-    return ReadOutcome(FormResult(path=str(path), status="unreadable", findings=[finding]),
-                       None, None, {}, None)
+    return ReadOutcome(unreadable_result(path, finding), None, None, {}, None)
 
 
 def _missing_fields(model: FormModel, missing: list[str]) -> list[Finding]:
@@ -136,22 +135,42 @@ def _read_pdf_file(path: Path, data: bytes) -> ReadOutcome:
     return ReadOutcome(result, model, read, props, None)
 
 
+class Unreadable(Exception):
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.code)
+        self.finding = finding
+
+
+def read_form_file_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A returned file's bytes, read safely: never through a link, never from a pipe or device,
+    never more than `limit` bytes (Unreadable with the finding otherwise)."""
+    try:
+        if path.is_symlink():  # a link could lead anywhere: it is not followed
+            raise Unreadable(make("link-not-followed"))
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise Unreadable(make("file-unreadable", detail="it is not an ordinary file"))
+        size = info.st_size
+        if size > limit:
+            raise Unreadable(make("too-large", detail=f"{size // 2**20} MB"))
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise Unreadable(make("file-not-found")) from None
+    except OSError as exc:
+        raise Unreadable(make("file-unreadable",
+                              detail=exc.strerror or "unreadable")) from None
+
+
+def unreadable_result(path: Path, finding: Finding) -> FormResult:
+    return FormResult(path=str(path), status="unreadable", findings=[finding])
+
+
 def read_form_file(path: Path) -> ReadOutcome:
     """Read one returned form (Word, or a fillable PDF); every problem becomes a finding."""
     try:
-        if path.is_symlink():  # a link could lead anywhere: it is not followed
-            return _unreadable(path, make("link-not-followed"))
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
-            return _unreadable(path, make("file-unreadable", detail="it is not an ordinary file"))
-        size = info.st_size
-        if size > MAX_FILE_BYTES:
-            return _unreadable(path, make("too-large", detail=f"{size // 2**20} MB"))
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return _unreadable(path, make("file-not-found"))
-    except OSError as exc:
-        return _unreadable(path, make("file-unreadable", detail=exc.strerror or "unreadable"))
+        data = read_form_file_bytes(path)
+    except Unreadable as exc:
+        return _unreadable(path, exc.finding)
     outcome = read_form_bytes(path, data)
     outcome.result.sha256 = hashlib.sha256(data).hexdigest()
     return outcome

@@ -47,6 +47,9 @@ class FormResult:
     school_urn: str = ""
     sha256: str = ""
     received: date | None = None  # the date that counts for the return window
+    email: str = ""  # the saved email the form came attached to (its path is inside it)
+    # The email's subject, only while the batch checks which child it names; never reported.
+    email_subject: str = field(default="", repr=False, compare=False)
 
     @property
     def errors(self) -> int:
@@ -75,6 +78,9 @@ class FormResult:
             "findings": [f.as_dict() for f in self.findings],
             "quality": self.quality.as_dict() if self.quality else None,
         }
+        if self.email:
+            out["email"] = self.email
+            out["received"] = self.received.isoformat() if self.received else None
         if include_instance:
             out["instance"] = self.instance
         return out

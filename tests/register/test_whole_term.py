@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from click.testing import CliRunner, Result
 from pepforms.cases import discover
 from pepforms.cli import main
 from pepforms.filling import fill_bytes
+
+from ..test_email_returns import _eml
 
 HEADER = ("child_id,first_name,last_name,date_of_birth,upn,gender,legal_status,date_entered_care,"
           "school_name,school_urn,designated_teacher_name,designated_teacher_email,"
@@ -87,8 +89,12 @@ def test_a_whole_term(register_url: str, tmp_path: Path) -> None:
     sent_back = tmp_path / "to-send-back"
     run("validate", first, "--received", "22/01/2027", "--annotate", sent_back, *reg)
     late = tmp_path / "in-2"
-    returned(forms, "C20002", late)                           # good, but late
-    run("validate", late, "--received", "26/02/2027", *reg)
+    # Good but late: saved on 21 January, emailed in on 26 February (the date that counts).
+    form = returned(forms, "C20002", late)
+    _eml(late / "RE PEP.eml", [(form.name, form.read_bytes())],
+         received=datetime(2027, 2, 26, 9, 15, tzinfo=timezone.utc))
+    form.unlink()
+    run("validate", late, *reg)
     assert states(register_url, "2027-02-27", tmp_path) == {
         "C20001": "passed", "C20002": "received-late", "C20003": "sent-back",
         "C20004": "overdue", "C20005": "overdue", "C20006": "sent-back"}
