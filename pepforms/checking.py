@@ -8,6 +8,7 @@ because of one bad file.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -381,8 +382,9 @@ def run_validate(job: ValidateJob, *, progress: Callable[[int], None] | None = N
     options = CheckOptions(roster=roster, term=job.term, received=job.received,
                            keep_answers=False, roster_rejected=rejected)
     recorder = Recorder(register, job.received) if register is not None else None
-    report = validate(files, options, jobs=job.jobs, progress=progress, on_total=on_total,
-                      on_result=recorder)
+    with register.batch() if register is not None else nullcontext():
+        report = validate(files, options, jobs=job.jobs, progress=progress, on_total=on_total,
+                          on_result=recorder)
     report.roster_findings = roster_findings
     # Copies first, so a form whose copy could not be made says so in every report.
     annotated = annotate(report, job.annotate_dir, force=job.force) if job.annotate_dir else []

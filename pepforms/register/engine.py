@@ -9,8 +9,11 @@ an older one is refused until `pepforms register upgrade` has run.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,11 +87,17 @@ def _prepare_sqlite_file(path: Path) -> None:
     os.close(fd)
 
 
+def json_text(value: Any) -> str:
+    """How the register keeps JSON: dates as YYYY-MM-DD, anything else JSON lacks as text."""
+    return json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, dt.date)
+                      else str(v))
+
+
 def _sqlite_engine(parsed: URL) -> Engine:
     database = parsed.database or ""
     if database and database != ":memory:":
         _prepare_sqlite_file(Path(database).expanduser())
-    engine = create_engine(parsed, hide_parameters=True,
+    engine = create_engine(parsed, hide_parameters=True, json_serializer=json_text,
                            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000,
                                          "check_same_thread": False})
 
@@ -141,6 +150,9 @@ def _known_versions() -> set[str]:
     return {rev.revision for rev in _script_directory().walk_revisions()}
 
 
+_PINNED = threading.local()  # each thread's batch connections, by register
+
+
 @dataclass
 class Register:
     """An open register: its engine and where it is. Close it (or use `with`) when done."""
@@ -176,10 +188,30 @@ class Register:
     @contextmanager
     def writing(self) -> Iterator[Connection]:
         """A connection in a write transaction: committed whole at the end, or not at all."""
+        pinned = getattr(_PINNED, "connections", {}).get(id(self))
+        if pinned is not None:
+            with _translate(self), pinned.begin():
+                yield pinned
+            return
         with _translate(self), self.engine.connect() as conn:
             conn = conn.execution_options(pepforms_write=True)
             with conn.begin():
                 yield conn
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many writes from this thread on one connection, each still its own transaction
+        (committed as it ends): a batch of forms need not connect once per form."""
+        held = _PINNED.__dict__.setdefault("connections", {})
+        if id(self) in held:
+            yield
+            return
+        with _translate(self), self.engine.connect() as conn:
+            held[id(self)] = conn.execution_options(pepforms_write=True)
+            try:
+                yield
+            finally:
+                del held[id(self)]
 
     def close(self) -> None:
         self.engine.dispose()
@@ -285,6 +317,7 @@ def open_register(url: str | None = None, *, check_version: bool = True) -> Regi
         else:
             # hide_parameters: a database error never carries a child's details in its text.
             engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True,
+                                   json_serializer=json_text,
                                    connect_args={"connect_timeout": 10})
     except (OSError, SQLAlchemyError) as exc:
         shown = parsed.render_as_string(hide_password=True)

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, select
+from sqlalchemy import Connection, Table, and_, bindparam, func, select
 from sqlalchemy.sql.dml import Insert
 
 from pepforms import pointers
@@ -54,7 +54,13 @@ def _login() -> str:
 
 def _insert_ignoring_duplicates(conn: Connection, table: Table, keys: Sequence[str]) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING on the unique `keys`, in the engine's own dialect."""
-    if conn.dialect.name == "postgresql":
+    return _insert_statement(conn.dialect.name, table, tuple(keys))
+
+
+@functools.cache
+def _insert_statement(dialect: str, table: Table, keys: tuple[str, ...]) -> Insert:
+    # Built once per table: a batch records hundreds of rows with the same statement.
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(table).on_conflict_do_nothing(index_elements=list(keys))
@@ -134,10 +140,29 @@ def _latest_issued(conn: Connection, form_id: str) -> Any:
     ).first()
 
 
+# What recording a version needs of its issued form (never its pre-filled values), with the
+# number of versions it already has: one query.
+_MATCH_COLUMNS = (issued.c.form_id, issued.c.authority, issued.c.term, issued.c.term_key,
+                  issued.c.child_id, issued.c.return_by)
+
+
+_EARLIER = (select(func.count()).select_from(versions)
+            .where(versions.c.form_id == issued.c.form_id).scalar_subquery())
+_FORM_FOR_VERSION = (select(*_MATCH_COLUMNS, _EARLIER.label("versions"))
+                     .where(issued.c.form_id == bindparam("form_id"))
+                     .order_by(issued.c.id.desc()).limit(1))
+_KNOWN_FILE = select(versions.c.id, versions.c.form_id).where(
+    versions.c.sha256 == bindparam("sha256"))
+
+
+def _form_for_version(conn: Connection, form_id: str) -> Any:
+    return conn.execute(_FORM_FOR_VERSION, {"form_id": form_id}).first()
+
+
 def _match(conn: Connection, version: ReceivedVersion) -> Any:
     """The issued form a file is a version of: by its form id, else by child and term."""
     if version.form_id:
-        row = _latest_issued(conn, version.form_id)
+        row = _form_for_version(conn, version.form_id)
         if row is not None:
             return row
     if version.child_id and version.term:
@@ -147,10 +172,10 @@ def _match(conn: Connection, version: ReceivedVersion) -> Any:
             return None
         ids = conn.execute(
             select(issued.c.form_id).distinct()
-            .where(and_(issued.c.child_id == version.child_id, issued.c.term == term))
+            .where(and_(issued.c.child_id == version.child_id, issued.c.term == term)).limit(2)
         ).scalars().all()
         if len(ids) == 1:  # a child with two forms in one term cannot be told apart here
-            return _latest_issued(conn, ids[0])
+            return _form_for_version(conn, ids[0])
     return None
 
 
@@ -193,10 +218,16 @@ def _version_row(version: ReceivedVersion, form: Any, now: dt.datetime) -> dict[
         "term": term, "term_key": key, "path": version.path, "received_on": version.received_on,
         "read_by": version.read_by, "status": version.status, "errors": errors,
         "warnings": len(version.findings) - errors, "quality_grade": version.quality_grade,
-        "instance": _jsonable(dict(version.instance)) if version.instance is not None else None,
+        # Written as JSON by the engine's own serializer (dates as YYYY-MM-DD), in one pass.
+        "instance": dict(version.instance) if version.instance is not None else None,
         "meeting_date": meeting, "return_by": return_by,
         "recorded_by": _who(version.recorded_by), "recorded_at": now,
     }
+
+
+@functools.cache
+def _insert_version(dialect: str) -> Insert:
+    return _insert_statement(dialect, versions, ("sha256",)).returning(versions.c.id)
 
 
 def record_version(reg: Register, version: ReceivedVersion) -> RecordedVersion:
@@ -208,26 +239,18 @@ def record_version(reg: Register, version: ReceivedVersion) -> RecordedVersion:
     if version.status not in VERSION_STATUSES:
         raise ValueError(f"status must be one of {', '.join(VERSION_STATUSES)}")
     with reg.writing() as conn:
-        known = conn.execute(
-            select(versions.c.id, versions.c.form_id).where(versions.c.sha256 == version.sha256)
-        ).first()
-        if known is not None:
-            return RecordedVersion(known.id, known.form_id, False,
-                                   _number(conn, known.form_id, known.id))
         form = _match(conn, version)
         row = _version_row(version, form, _now())
-        stmt = _insert_ignoring_duplicates(conn, versions, ("sha256",)).returning(versions.c.id)
-        inserted = conn.execute(stmt, row).first()
-        if inserted is None:  # another command recorded this very file a moment ago
-            known = conn.execute(select(versions.c.id, versions.c.form_id)
-                                 .where(versions.c.sha256 == version.sha256)).one()
+        inserted = conn.execute(_insert_version(conn.dialect.name), row).first()
+        if inserted is None:  # this very file was recorded before (or a moment ago, elsewhere)
+            known = conn.execute(_KNOWN_FILE, {"sha256": version.sha256}).one()
             return RecordedVersion(known.id, known.form_id, False,
                                    _number(conn, known.form_id, known.id))
         version_id = int(inserted.id)
         if version.findings:
             conn.execute(findings.insert(), [_finding_row(version_id, f) for f in version.findings])
         return RecordedVersion(version_id, row["form_id"], True,
-                               _number(conn, row["form_id"], version_id))
+                               int(form.versions) + 1 if form is not None else 0)
 
 
 def record_versions(reg: Register, received: Sequence[ReceivedVersion]) -> list[RecordedVersion]:

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import signal
 import sys
+from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy import event
@@ -27,7 +28,7 @@ def coordinator(url: str, worker: int, barrier: Any, results: Any) -> None:
     """One coordinator: issue the (same) forms, then record its files and some shared ones."""
     try:
         barrier.wait(timeout=60)  # both start at once, on a register neither has created yet
-        with open_register(url) as reg:
+        with open_register(url) as reg, reg.batch() if worker == 2 else nullcontext():
             record_issued(reg, forms())
             recorded = []
             everyone = forms()
@@ -61,10 +62,11 @@ def crash_during_batch(url: str, files: int, crash_at: int) -> None:
 
     form = forms()[0]
     record_issued(reg, [form])
-    for i in range(files):
-        record_version(reg, received(form, f"batch-{i}", dt.date(2027, 2, 1), "fail",
-                                     findings=(finding("attendance-not-explained"),
-                                               finding("wellbeing-target-missing"))))
+    with reg.batch():  # as validate records a batch: one connection, a transaction per file
+        for i in range(files):
+            record_version(reg, received(form, f"batch-{i}", dt.date(2027, 2, 1), "fail",
+                                         findings=(finding("attendance-not-explained"),
+                                                   finding("wellbeing-target-missing"))))
 
 
 if __name__ == "__main__":
