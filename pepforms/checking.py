@@ -47,7 +47,9 @@ __all__ = ["CheckOptions", "FormResult", "Report", "check_email", "check_file", 
 class CheckOptions:
     roster: Mapping[str, Child] | None = None
     term: Term | None = None
-    received: date | None = None  # when the forms came back; else each form's last-saved date
+    received: date | None = None  # when the forms came back (wins over everything else)
+    # When neither `received` nor a form's email says: the day, else each form's last-saved date.
+    usual_received: date | None = None
     keep_answers: bool = True  # keep each form's answers in its result (exports need them)
     roster_rejected: Mapping[str, Finding] | None = None  # child id → why its row was refused
 
@@ -72,7 +74,7 @@ def _checked(outcome: ReadOutcome, path: Path, options: CheckOptions) -> FormRes
     result = outcome.result
     if outcome.model is None or outcome.read is None:
         return result
-    returned = options.received or outcome.saved_at
+    returned = options.received or options.usual_received or outcome.saved_at
     findings = list(result.findings)
     findings += identity_findings(
         IdentityInput(path, outcome.model, outcome.read.instance, outcome.properties,
@@ -326,6 +328,7 @@ class ValidateJob:
     sheet: str | None = None
     term: Term | None = None
     received: date | None = None
+    usual_received: date | None = None  # see CheckOptions
     json_out: Path | None = None
     csv_out: Path | None = None
     html_out: Path | None = None
@@ -380,7 +383,8 @@ def run_validate(job: ValidateJob, *, progress: Callable[[int], None] | None = N
         raise PepformsError("No forms found in " + ", ".join(str(p) for p in job.paths) + ".")
     rejected = {f.child_id: f for f in roster_findings if f.severity == ERROR and f.child_id}
     options = CheckOptions(roster=roster, term=job.term, received=job.received,
-                           keep_answers=False, roster_rejected=rejected)
+                           usual_received=job.usual_received, keep_answers=False,
+                           roster_rejected=rejected)
     recorder = Recorder(register, job.received) if register is not None else None
     with register.batch() if register is not None else nullcontext():
         report = validate(files, options, jobs=job.jobs, progress=progress, on_total=on_total,

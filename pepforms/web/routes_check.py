@@ -50,11 +50,18 @@ def check_form() -> Response:
     return _form()
 
 
+def shown_path(result: FormResult, names: dict[str, str]) -> str:
+    """The name a file came under; a form attached to an email is shown inside the email's."""
+    if result.email and result.path != result.email:
+        return f"{names.get(result.email, Path(result.email).name)}/{Path(result.path).name}"
+    return names.get(result.path, result.path)
+
+
 def _display_report(report: Report, names: dict[str, str], upload: Upload) -> Report:
     """The same report, each file shown by the name it came under (not the server's path)."""
     from dataclasses import replace
 
-    forms = [replace(r, path=names.get(r.path, r.path)) for r in report.forms]
+    forms = [replace(r, path=shown_path(r, names)) for r in report.forms]
     forms += [FormResult(path=r.original, status="unreadable", findings=[r.finding])
               for r in upload.refused]
     return Report(forms, report.roster_findings, report.created)
@@ -65,23 +72,24 @@ def _results(report: Report, names: dict[str, str], shas: dict[str, str],
     out = []
     for result in report.forms:
         data = result.as_dict()
-        data["path"] = names.get(result.path, result.path)
+        data["path"] = shown_path(result, names)
         data["received"] = result.received.isoformat() if result.received else None
-        data["sha256"] = shas.get(result.path, "")
+        data["sha256"] = shas.get(result.path, result.sha256 if result.email else "")
         data["annotated"] = annotated.get(result.path) is not None
         data["stored_name"] = Path(result.path).name
         out.append(data)
     return out
 
 
-def _keep_annotated(outcome_annotated: list[Any], shas: dict[str, str]) -> dict[str, Path | None]:
+def _keep_annotated(outcome: Any, shas: dict[str, str]) -> dict[str, Path | None]:
     """Each annotated copy kept by its returned file's SHA-256 (the child page offers it too)."""
     kept: dict[str, Path | None] = {}
-    for made in outcome_annotated:
+    attached = {r.path: r.sha256 for r in outcome.report.forms if r.email}
+    for made in outcome.annotated:
         if made.target is None:
             kept[made.source] = None
             continue
-        target = state().store.annotated(shas[made.source])
+        target = state().store.annotated(shas.get(made.source) or attached[made.source])
         shutil.copyfile(made.target, target)
         kept[made.source] = target
     return kept
@@ -104,11 +112,12 @@ def _check(batch: str, folder: Path, upload: Upload) -> dict[str, Any]:
     shas = {str(s.path): sha256_of(s.path) for s in upload.stored}
     report, annotated = Report([], created=date.today()), {}
     if upload.stored:
-        job = ValidateJob(paths=tuple(s.path for s in upload.stored), received=date.today(),
+        # Sent today, unless a form came attached to a saved email: then the day it arrived.
+        job = ValidateJob(paths=tuple(s.path for s in upload.stored), usual_received=date.today(),
                           annotate_dir=folder / "annotated")
         outcome = run_validate(job, register=state().register)
         report = outcome.report
-        annotated = _keep_annotated(outcome.annotated, shas)
+        annotated = _keep_annotated(outcome, shas)
     shown = _display_report(report, names, upload)
     _write_reports(folder, shown)
     results = _results(report, names, shas, annotated)

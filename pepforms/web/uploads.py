@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from pepforms.checking import FORM_SUFFIXES
+from pepforms.emails import EMAIL_SUFFIXES
 from pepforms.fileio import atomic_write, inside
 from pepforms.findings import Finding, make
 from pepforms.terminal import printable
@@ -69,7 +70,8 @@ def stored_name(name: str) -> str:
 def _is_form_member(name: str) -> bool:
     parts = name.replace("\\", "/").split("/")
     leaf = parts[-1]
-    return (Path(leaf).suffix.lower() in FORM_SUFFIXES and not leaf.startswith(("~$", "."))
+    return (Path(leaf).suffix.lower() in FORM_SUFFIXES | EMAIL_SUFFIXES
+            and not leaf.startswith(("~$", "."))
             and "__MACOSX" not in parts)
 
 

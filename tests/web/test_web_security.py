@@ -5,6 +5,7 @@ at once; downloads only of what the register knows; a password for remote use; a
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 import threading
@@ -297,3 +298,32 @@ def test_the_answers_reports_come_from_the_register(server: Server,
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body)).pages)
     assert str(len(TEN)) in text
     assert request(server, "GET", "/reports").text.count("/reports/head.") >= 1
+
+
+def test_a_saved_email_is_checked_as_the_form_it_carries(server: Server,
+                                                        forms: dict[str, Path]) -> None:
+    """Dropping a saved email on the page: its form is checked and recorded as received the day
+    the email arrived (not today), and the page shows it inside the email's name."""
+    import datetime as dt
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    sign_in(server)
+    child_id = sorted(TEN)[-1]
+    form = forms[child_id]
+    arrived = dt.datetime.combine(dt.date.today() - dt.timedelta(days=3), dt.time(10),
+                                  tzinfo=dt.timezone.utc)
+    message = EmailMessage()
+    message["Subject"] = f"PEP {child_id}"
+    message["Date"] = format_datetime(arrived)
+    message.set_content("Attached.")
+    message.add_attachment(form.read_bytes(), maintype="application", subtype="octet-stream",
+                           filename=form.name)
+    reply = post_files(server, "/check", [("forms", "RE PEP.eml", bytes(message))])
+    assert reply.status == 303, reply.text[:300]
+    page = request(server, "GET", reply.headers["Location"]).text
+    assert "1 form(s) checked" in page and f"RE PEP.eml/{form.name}" in page
+    batch = max(batches(server), key=lambda p: p.stat().st_mtime)
+    [result] = json.loads((batch / "report.json").read_text(encoding="utf-8"))["forms"]
+    assert result["child_id"] == child_id and result["received"] == arrived.date().isoformat()
+    assert result["path"] == f"RE PEP.eml/{form.name}"
