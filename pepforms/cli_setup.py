@@ -26,7 +26,8 @@ def authorities(markdown: bool) -> None:
     Example:  pepforms authorities
     """
     from pepforms.rules import authorities_markdown, qa_summary
-    from pepforms.schema import PHASE_TITLES, authority_ids, load_authority
+    from pepforms.resources import where_from
+    from pepforms.schema import PHASE_TITLES, authority_folder, authority_ids, load_authority
 
     if markdown:
         click.echo(authorities_markdown(), nl=False)
@@ -37,6 +38,7 @@ def authorities(markdown: bool) -> None:
         unit = "working days" if window.get("unit") == "working" else "days"
         click.echo(f"{a.id:<17} {a.name}")
         click.echo(f"{'':<17} forms: {', '.join(PHASE_TITLES[p] for p in a.phases)}")
+        click.echo(f"{'':<17} from: {where_from(authority_folder(a.id))}")
         if window.get("days"):
             click.echo(f"{'':<17} return within {window['days']} {unit} of the meeting")
         else:
