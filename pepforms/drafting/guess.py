@@ -11,15 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pepforms.drafting.vocabulary import normal, slug
+from pepforms.drafting.vocabulary import normal, slug, unnumbered
 from pepforms.word.outline import Slot
 
 _MANDATORY = re.compile(r"\*|\((required|mandatory|must be completed)\)", re.IGNORECASE)
-_NUMBERING = re.compile(r"^\s*((section|part|question|q)\s*)?[a-z]?\d+(\.\d+)*[a-z]?[.):]?\s+",
-                        re.IGNORECASE)
 _LONG_WORDS = re.compile(r"\b(describe|description|details?|explain|explanation|summary|views?|"
                          r"comments?|notes?|strateg\w*|reasons?|how|why|what|actions?|support|"
-                         r"needs|strengths|aspirations|evidence|impact|concerns?|plan|"
+                         r"needs|strengths|aspirations|evidence|impact|concerns?|plan|steps|baseline|"
+                         r"breadth|progress|"
                          r"outcomes?|provision|interventions?|wishes|feelings|history|"
                          r"achievements?|interests)\b")
 _SHORT_WORDS = re.compile(r"\b(name|email|e mail|telephone|phone|tel|urn|upn|id|number|no|"
@@ -37,7 +36,7 @@ def clean_label(text: str) -> tuple[str, bool]:
     """The label as the form words it, without numbering, '*' or '(required)'; and whether it
     was marked mandatory."""
     mandatory = bool(_MANDATORY.search(text))
-    label = _NUMBERING.sub("", _MANDATORY.sub("", text))
+    label = unnumbered(_MANDATORY.sub("", text))
     label = re.sub(r"\s+", " ", label).strip().rstrip(":").strip()
     return label or text.strip(), mandatory
 
@@ -64,6 +63,9 @@ def guess(label: str, slot: Slot, *, in_table: bool = False) -> Guess:
     if slot.kind == "checkbox":
         return Guess({"type": "boolean"}, "checkbox", "")
     hint = slot.hint.lower()
+    if slot.kind == "multiline":  # a tall box says more than the label's words
+        return Guess({"type": "string", "x-widget": "multiline"}, "multiline",
+                     "the answer space is several lines high")
     if re.search(r"\bdate\b|^dob\b|\bby when\b|^when\b|\bd o b\b", words) or "dd/mm" in hint:
         return Guess({"type": "string", "format": "date"}, "date", "the label names a date")
     if "%" in label or "%" in hint or re.search(r"\b(percentage|percent)\b", words):
@@ -72,15 +74,16 @@ def guess(label: str, slot: Slot, *, in_table: bool = False) -> Guess:
     if "£" in label or "£" in hint or re.search(r"\b(cost|amount|funding|price)\b", words):
         return Guess({"type": "number", "minimum": 0, "x-widget": "money"}, "money",
                      "the label asks for an amount of money")
-    if re.search(r"\b(number of|how many|no of)\b", words) or "(number)" in label.lower() \
+    scale = re.search(r"\((\d+) to (\d+)\)", label)
+    if scale:
+        return Guess({"type": "integer", "minimum": int(scale[1]), "maximum": int(scale[2])},
+                     "integer", f"the label gives a scale of {scale[1]} to {scale[2]}")
+    if re.search(r"\b(number of|how many|no of|score)\b", words) or "(number)" in label.lower() \
             or "(no.)" in label.lower() or slot.kind == "number":
         return Guess({"type": "integer", "minimum": 0}, "integer", "the label asks for a number")
-    if re.search(r"^(days|sessions|hours)\b|\b(days|sessions|hours) (lost|missed|absent|a week"
-                 r"|per week)\b", words):
+    if re.search(r"\b(days|sessions|hours) (lost|missed|absent|a week|per week)\b|\bhours\b.*"
+                 r"\b(per|a) week\b", words):
         return Guess({"type": "number", "minimum": 0}, "number", "the label asks for a quantity")
-    if slot.kind == "multiline":
-        return Guess({"type": "string", "x-widget": "multiline"}, "multiline",
-                     "the answer space is several lines high")
     if (not in_table and slot.kind == "blank" and _LONG_WORDS.search(words)
             and not _SHORT_WORDS.search(words)) or (in_table and _LONG_WORDS.search(words)
                                                     and not _SHORT_WORDS.search(words)):

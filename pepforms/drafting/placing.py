@@ -202,6 +202,11 @@ class Placer:
             if column is not None:
                 taken.add(column.pointer)
                 props[column.pointer] = {"$ref": column.ref, "title": title}
+                if slot.kind == "choice" and column.pointer in ("area", "role"):
+                    # the form's own list narrows the common block's free text, as the
+                    # bundled authorities narrow `area` (docs/schemas.md)
+                    props[column.pointer].update(guess(title, slot, in_table=True).node)
+                    del props[column.pointer]["type"]
                 key = column.pointer
                 self.notes.mapped.append((item.where, header, f"{core}/*/{key}"))
             else:

@@ -12,10 +12,19 @@ import re
 from dataclasses import dataclass
 
 
+# A question's or a section's number: "1.", "3.2", "Q4", "Section A:", "(b)", "A1 ", "2  Care".
+NUMBERING = re.compile(r"^\s*(?:(?i:section|part|question|q)\s*[A-Za-z]?\d*(?:\.\d+)*[a-z]?"
+                       r"[.):]?\s+|[a-z]?\d+(?:\.\d+)+[.)]?\s+|[a-z]?\d+[.)]\s+|\(?[a-z]\)\s+|"
+                       r"[A-Z]\d+\s+|\d+\s+(?=[A-Z'‘\"]))")
+
+
+def unnumbered(text: str) -> str:
+    return NUMBERING.sub("", text, count=1)
+
+
 def normal(label: str) -> str:
     """A label for matching: lower case, numbering and marks gone, punctuation as spaces."""
-    text = label.lower().replace("’", "'").replace("‘", "'")
-    text = re.sub(r"^\s*(section|part|question|q)?\s*[a-z]?\d+(\.\d+)*[a-z]?[.):]?\s+", "", text)
+    text = unnumbered(label).lower().replace("’", "'").replace("‘", "'")
     text = re.sub(r"\(required\)|\(mandatory\)|\*", " ", text)
     text = re.sub(r"[^a-z0-9%£+']+", " ", text)
     return re.sub(r"\s+", " ", text).strip()
