@@ -207,6 +207,10 @@ class Placer:
                     # bundled authorities narrow `area` (docs/schemas.md)
                     props[column.pointer].update(guess(title, slot, in_table=True).node)
                     del props[column.pointer]["type"]
+                elif slot.kind == "choice":
+                    self.notes.changed.append((item.where, f"{header}: {' / '.join(slot.options)}",
+                                               "the common block's choices, which every "
+                                               "report reads alike"))
                 key = column.pointer
                 self.notes.mapped.append((item.where, header, f"{core}/*/{key}"))
             else:

@@ -13,8 +13,8 @@ from pepforms.word.outline import Block, Slot
 _COMPLETED_BY = re.compile(r"^\s*(section\s+)?(to be\s+)?(completed|filled in|filled out|"
                            r"completed and signed)\s+by\s*:?\s*(the\s+)?(?P<who>.+?)\s*\.?$",
                            re.IGNORECASE)
-_QUESTION = re.compile(r"^\s*((q(uestion)?\s*)?\d+(\.\d+)*[a-z]?[.)]\s+|\(?[a-z]\)\s+)\S"
-                       r"|\?\s*$", re.IGNORECASE)
+_QUESTION = re.compile(r"^\s*((q(uestion)?\s*)?(\d+(\.\d+)+[a-z]?[.)]?|\d+[a-z]?[.)])\s+|"
+                       r"\(?[a-z]\)\s+)\S|\?\s*$", re.IGNORECASE)
 _FORM_TITLE = re.compile(r"personal education plan|\bpep\b.*\bform\b|^pep$", re.IGNORECASE)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 # A question's or a section's number: "1.", "3.2", "Q4", "Section A:", "(b)", "A1 ", "2  Care".
 NUMBERING = re.compile(r"^\s*(?:(?i:section|part|question|q)\s*[A-Za-z]?\d*(?:\.\d+)*[a-z]?"
                        r"[.):]?\s+|[a-z]?\d+(?:\.\d+)+[.)]?\s+|[a-z]?\d+[.)]\s+|\(?[a-z]\)\s+|"
@@ -70,13 +69,13 @@ FIELDS: tuple[Core, ...] = (
        r"|review)\b", r"^(pep )?meeting date$", r"^date of pep meeting$"),
     _c("/attendance/percentage", _ATT + "percentage", r"\battendance\b.*(%|percent)",
        r"^(current |overall )?attendance( this (academic )?year| figure| rate)?$"),
-    _c("/attendance/explanation", _ATT + "explanation", r"\breasons? for (the )?(low |poor )?"
-       r"(absence|non attendance|attendance)", r"\babsence reasons?\b", r"explain .*absence"),
+    _c("/attendance/explanation", _ATT + "explanation", r"\breasons?\b.*\b(absence|absent|attendance)\b", r"\babsence reasons?\b", r"explain .*absence"),
     _c("/attendance/strategies", _ATT + "strategies", r"\b(strateg|actions?|support|plan)\w* "
        r"(to|for) (improve|improving|raise|support) attendance", r"attendance strateg"),
     _c("/voice/views", _VOICE + "views", r"\b(child|young person|pupil|learner|student)('s| or "
        r"young person's)? (own )?(views|voice|wishes|comments)\b", r"\bvoice of the (child|young)",
        r"^(my|pupil|child) (views|voice)\b", r"^what (i|the child|the young person) (think|say)",
+       r"^what (do|does) (you|i|the child|the young person|the pupil) (think|feel|say|want)",
        r"^views of the (child|young person)"),
     _c("/meeting/summary", _MEET + "summary", r"\b(meeting )?summary\b", r"summary of (the )?"
        r"(meeting|discussion)"),
@@ -86,7 +85,8 @@ FIELDS: tuple[Core, ...] = (
 
 # Tables: the words of the table's title or of its section, and its columns' words.
 TABLES: dict[str, tuple[str, ...]] = {
-    "/previous_targets": (r"\b(previous|last term'?s?|review of (the )?(previous|last))\b.*targets?",
+    "/previous_targets": (r"\b(previous|last term'?s?|review of (the )?(previous|last))\b.*"
+                          r"\b(targets?|outcomes?|next steps|goals?)\b",
                           r"\btargets? (review|from last)"),
     "/targets": (r"\btargets?\b", r"\boutcomes?\b", r"action plan"),
     "/meeting/attendees": (r"\b(attendees?|attendance at (the )?meeting|who (was|were) "
@@ -98,7 +98,7 @@ COLUMNS: dict[str, tuple[Core, ...]] = {
     "/previous_targets": (
         _c("progress", _PREV + "progress", r"\b(progress|achieved|met|outcome|rag)\b"),
         _c("comment", _PREV + "comment", r"\b(comments?|evidence|notes?)\b"),
-        _c("target", _PREV + "target", r"\btargets?\b"),
+        _c("target", _PREV + "target", r"\b(targets?|outcomes?|next steps?|goals?)\b"),
     ),
     "/targets": (
         _c("by_when", _TARGET + "by_when", r"\bby when\b", r"\b(timescale|deadline|review date|"
