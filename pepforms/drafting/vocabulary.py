@@ -69,7 +69,8 @@ FIELDS: tuple[Core, ...] = (
        r"|review)\b", r"^(pep )?meeting date$", r"^date of pep meeting$"),
     _c("/attendance/percentage", _ATT + "percentage", r"\battendance\b.*(%|percent)",
        r"^(current |overall )?attendance( this (academic )?year| figure| rate)?$"),
-    _c("/attendance/explanation", _ATT + "explanation", r"\breasons?\b.*\b(absence|absent|attendance)\b", r"\babsence reasons?\b", r"explain .*absence"),
+    _c("/attendance/explanation", _ATT + "explanation", r"\breasons?\b.*\b(absence|absent|attendance)\b",
+       r"\babsence reasons?\b", r"explain .*absence"),
     _c("/attendance/strategies", _ATT + "strategies", r"\b(strateg|actions?|support|plan)\w* "
        r"(to|for) (improve|improving|raise|support) attendance", r"attendance strateg"),
     _c("/voice/views", _VOICE + "views", r"\b(child|young person|pupil|learner|student)('s| or "
