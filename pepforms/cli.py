@@ -107,12 +107,25 @@ def _date_option(value: str | None, option: str) -> date | None:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pepforms")
-def main() -> None:
+@click.option("--schemas", "schema_folders", multiple=True, metavar="DIR",
+              type=click.Path(path_type=Path, file_okay=False),
+              help="a folder of your own authorities' schemas (and built templates), searched "
+                   "before the bundled ones; may be given more than once (also "
+                   "PEPFORMS_SCHEMAS)")
+def main(schema_folders: tuple[Path, ...]) -> None:
     """Personal Education Plan forms: generate, read and validate.
 
     \b
     Start with:   pepforms demo
+    Your own authority:   pepforms --schemas my-authorities authorities
     """
+    if schema_folders:
+        from pepforms.resources import add_schema_folders
+
+        try:
+            add_schema_folders(schema_folders)
+        except PepformsError as exc:
+            _fail(str(exc))
 
 
 # ------------------------------------------------------------------------------------------

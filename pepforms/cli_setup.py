@@ -25,8 +25,9 @@ def authorities(markdown: bool) -> None:
     \b
     Example:  pepforms authorities
     """
+    from pepforms.resources import where_from
     from pepforms.rules import authorities_markdown, qa_summary
-    from pepforms.schema import PHASE_TITLES, authority_ids, load_authority
+    from pepforms.schema import PHASE_TITLES, authority_folder, authority_ids, load_authority
 
     if markdown:
         click.echo(authorities_markdown(), nl=False)
@@ -37,12 +38,54 @@ def authorities(markdown: bool) -> None:
         unit = "working days" if window.get("unit") == "working" else "days"
         click.echo(f"{a.id:<17} {a.name}")
         click.echo(f"{'':<17} forms: {', '.join(PHASE_TITLES[p] for p in a.phases)}")
+        click.echo(f"{'':<17} from: {where_from(authority_folder(a.id))}")
         if window.get("days"):
             click.echo(f"{'':<17} return within {window['days']} {unit} of the meeting")
-        else:
+        elif window.get("unit") == "none":
             click.echo(f"{'':<17} no return window: completed at the meeting")
+        else:
+            click.echo(f"{'':<17} no return window set")
         if a.qa_framework:
             click.echo(f"{'':<17} QA framework: {qa_summary(a.id)}")
+
+
+# ------------------------------------------------------------------------------------------
+@click.group()
+def authority() -> None:
+    """Describe a new authority's forms."""
+
+
+@authority.command("new")
+@click.argument("authority_id", metavar="ID")
+@click.option("--from-form", "form", required=True,
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="the Word form (.docx) the authority uses now")
+@click.option("--phase", type=click.Choice(["early-years", "y1-11", "post-16",
+                                            "targeted-curriculum"]),
+              help="which form it is (default: from the form's words, else y1-11)")
+@click.option("--name", help="the authority's name as people say it (default: from ID)")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="the schemas folder to write ID/ into (then: --schemas OUT)")
+@click.option("--force", is_flag=True, help="replace a draft of the same phase")
+def authority_new(authority_id: str, form: Path, phase: str | None, name: str | None,
+                  out_dir: Path, force: bool) -> None:
+    """Draft an authority from the Word form it already uses: OUT/ID/authority.json, the phase
+    schema and DRAFT-NOTES.md (what was mapped, guessed and not placed). Read the notes, then
+    build its template and try it.
+
+    \b
+    Example:  pepforms authority new newtown --from-form "Newtown PEP.docx" --out my-authorities
+    Then:     pepforms --schemas my-authorities template build newtown
+    """
+    from pepforms.drafting import draft_authority
+
+    draft = draft_authority(form, authority_id, out_dir, phase=phase, name=name, force=force)
+    for path in draft.written:
+        click.echo(f"wrote {path}")
+    for line in draft.summary():
+        click.echo(f"  {line}")
+    click.echo(f"This is a draft: read {draft.written[-1]} before using it. Next:")
+    click.echo(f"  pepforms --schemas {out_dir} template build {authority_id} {draft.phase}")
 
 
 # ------------------------------------------------------------------------------------------
@@ -55,7 +98,8 @@ def template() -> None:
 @click.argument("authority")
 @click.argument("phase", required=False)
 def template_build(authority: str, phase: str | None) -> None:
-    """Write form_templates/AUTHORITY/PHASE.docx from the schemas.
+    """Write form_templates/AUTHORITY/PHASE.docx from the schemas (for an authority in a
+    folder of its own, FOLDER/AUTHORITY/templates/PHASE.docx).
 
     \b
     Example:  pepforms template build cheshire-west
@@ -148,5 +192,5 @@ def serve(register_url: str | None, host: str, port: int, open_browser: bool,
 
 
 def add_setup_commands(group: click.Group) -> None:
-    for command in (authorities, template, demo, serve):
+    for command in (authorities, authority, template, demo, serve):
         group.add_command(command)

@@ -17,7 +17,7 @@ from pepforms.asking import asked, instance_of
 from pepforms.calendar import Term, key_stage, year_group_label
 from pepforms.fileio import atomic_write
 from pepforms.keys import authority_key, key_id
-from pepforms.resources import templates_dir
+from pepforms.resources import authority_folders, is_bundled, templates_dir
 from pepforms.roster import Child
 from pepforms.schema import Authority, FormModel, Table, clear_caches, form_model, load_authority
 from pepforms.word.identity import overall_digest, prefill_digests
@@ -26,6 +26,11 @@ from pepforms.word.template import TemplateText, build_template, check_template,
 
 
 def template_path(authority_id: str, phase: str) -> Path:
+    """Where the authority's built Word template for a phase is: `form_templates/<id>/` for a
+    bundled authority, `templates/` in the authority's own folder otherwise."""
+    folder = authority_folders().get(authority_id)
+    if folder is not None and not is_bundled(folder):
+        return folder / "templates" / f"{phase}.docx"
     return templates_dir() / authority_id / f"{phase}.docx"
 
 

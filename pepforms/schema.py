@@ -35,7 +35,7 @@ from pepforms.formmodel import (  # noqa: F401  (the form model is imported from
     Table,
     bookmark_name,
 )
-from pepforms.resources import schemas_dir
+from pepforms.resources import authority_folders, schema_files, schema_roots
 
 
 def _load_json(path: Path) -> Any:
@@ -47,14 +47,38 @@ def _load_json(path: Path) -> Any:
         raise SchemaError(f"The schema file {path} is not valid JSON: {exc}") from exc
 
 
-@cache
+_seen_roots: tuple[Path, ...] | None = None
+
+
+def _current() -> None:
+    """Forget what was loaded when the folders searched for authorities have changed
+    (`PEPFORMS_SCHEMAS` set, or `--schemas` given, after something was loaded)."""
+    global _seen_roots
+    roots = schema_roots()
+    if roots != _seen_roots:
+        if _seen_roots is not None:
+            clear_caches()
+        _seen_roots = roots
+
+
 def registry() -> Registry:
-    """Every bundled schema, registered under its `$id`."""
+    """Every schema of every searched folder, registered under its `$id` (the first folder
+    holding an `$id` wins, as for authorities)."""
+    _current()
+    return _registry()
+
+
+@cache
+def _registry() -> Registry:
     resources = []
-    for path in sorted(schemas_dir().rglob("*.schema.json")):
+    seen: set[str] = set()
+    for path in schema_files():
         contents = _load_json(path)
-        if "$id" not in contents:
+        if not isinstance(contents, dict) or "$id" not in contents:
             raise SchemaError(f"The schema file {path} has no $id.")
+        if contents["$id"] in seen:
+            continue
+        seen.add(contents["$id"])
         # The dialect is given explicitly. `$schema` is dropped because jsonschema switches to
         # its stock validator class for any subschema declaring one, and so would silently skip
         # pepforms' own keywords (pepDateAfter, …) inside referenced common blocks.
@@ -64,9 +88,15 @@ def registry() -> Registry:
 
 
 def authority_ids() -> list[str]:
-    return sorted(
-        p.name for p in schemas_dir().iterdir() if p.is_dir() and (p / "authority.json").is_file()
-    )
+    return sorted(a for a in authority_folders() if _AUTHORITY_ID.fullmatch(a))
+
+
+def authority_folder(authority_id: str) -> Path:
+    """The folder holding the authority's authority.json and phase schemas."""
+    folder = authority_folders().get(authority_id) if _AUTHORITY_ID.fullmatch(authority_id) else None
+    if folder is None:
+        raise SchemaError(_unknown_authority(authority_id, authority_ids()))
+    return folder
 
 
 def _squash(text: str) -> str:
@@ -94,18 +124,28 @@ def _unknown_authority(text: str, ids: list[str]) -> str:
         close = difflib.get_close_matches(text.strip().lower(), ids, n=2, cutoff=0.6)
     hint = f" Did you mean {' or '.join(close[:2])}?" if close else ""
     known = ", ".join(ids) or "none"
-    return f"There is no authority called '{text}'.{hint} Known: {known}."
+    own = [str(r) for r in schema_roots()[:-1]]
+    searched = f" Searched {', '.join(own)} and the bundled schemas." if own else ""
+    return f"There is no authority called '{text}'.{hint} Known: {known}.{searched}"
 
 
 _AUTHORITY_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
-@cache
 def load_authority(authority_id: str) -> Authority:
-    path = schemas_dir() / authority_id / "authority.json"
-    if not _AUTHORITY_ID.fullmatch(authority_id) or not path.is_file():
-        raise SchemaError(_unknown_authority(authority_id, authority_ids()))
+    _current()
+    return _load_authority(authority_id)
+
+
+@cache
+def _load_authority(authority_id: str) -> Authority:
+    path = authority_folder(authority_id) / "authority.json"
     raw = _load_json(path)
+    if not isinstance(raw, dict) or not all(k in raw for k in ("id", "code", "name")):
+        raise SchemaError(f"{path}: authority.json needs at least an id, a code and a name.")
+    if raw["id"] != authority_id:
+        raise SchemaError(f"{path}: its id is '{raw['id']}', but its folder is called "
+                          f"'{authority_id}'; they must be the same.")
     phases = tuple(raw.get("phases", ()))
     for phase in phases:
         if phase not in PHASES:
@@ -124,11 +164,16 @@ def load_authority(authority_id: str) -> Authority:
 
 
 def schema_path(authority_id: str, phase: str) -> Path:
-    return schemas_dir() / authority_id / f"{phase}.schema.json"
+    return authority_folder(authority_id) / f"{phase}.schema.json"
+
+
+def load_schema(authority_id: str, phase: str) -> dict[str, Any]:
+    _current()
+    return _load_schema(authority_id, phase)
 
 
 @cache
-def load_schema(authority_id: str, phase: str) -> dict[str, Any]:
+def _load_schema(authority_id: str, phase: str) -> dict[str, Any]:
     authority = load_authority(authority_id)
     if phase not in authority.phases:
         raise SchemaError(
@@ -303,9 +348,14 @@ def _walk_object(
             out.append(_make_field(sub, sub_pointer, key, section, sub_role, key in required, group))
 
 
-@cache
 def form_model(authority_id: str, phase: str) -> FormModel:
     """The form model of one authority's form for one phase."""
+    _current()
+    return _form_model(authority_id, phase)
+
+
+@cache
+def _form_model(authority_id: str, phase: str) -> FormModel:
     schema = load_schema(authority_id, phase)
     resolver = _Resolver(schema["$id"])
     sections = []
@@ -361,5 +411,5 @@ def all_forms() -> list[tuple[str, str]]:
 
 def clear_caches() -> None:
     """Forget loaded schemas (after `template build` writes, or in tests)."""
-    for fn in (registry, load_authority, load_schema, form_model):
+    for fn in (_registry, _load_authority, _load_schema, _form_model):
         fn.cache_clear()
