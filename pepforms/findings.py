@@ -289,6 +289,10 @@ CATALOGUE: dict[str, Code] = {
                                                   "{where}: the {column} is before the date of "
                                                   "birth. Check both dates. This row was "
                                                   "skipped."),
+    "roster-date-joined-school-before-birth": Code(ERROR, "Joined school before birth",
+                                                   "{where}: the {column} is before the date of "
+                                                   "birth. Check both dates. This row was "
+                                                   "skipped."),
     "roster-year-group-far-from-age": Code(WARNING, "Year group far from age",
                                            "{where}: the {column} says {stated}, but the date of "
                                            "birth gives {computed}. The roster's year group is "

@@ -46,7 +46,7 @@ def issued_forms(result: GenerateResult, authority: str, term: str) -> list[Issu
             schema_version=str(model.version), file_path=form.file, sha256=form.sha256,
             prefill=dict(form.locked), prefill_digest=form.prefill_digest,
             date_entered_care=child.date_entered_care,
-            date_joined_school=getattr(child, "date_joined_school", None)))
+            date_joined_school=child.date_joined_school))
     return out
 
 

@@ -46,6 +46,7 @@ GOOD = {
     "carer_name": "Pat Fictional",
     "year_group": "",
     "curriculum": "",
+    "date_joined_school": "",
 }
 # Born 15/11/2022: Nursery in 2026/27.
 EARLY_YEARS = {**GOOD, "child_id": "C2", "date_of_birth": "15/11/2022", "upn": "",
@@ -491,7 +492,7 @@ def test_delimiters(tmp_path: Path, delimiter: str) -> None:
 OTHER_HEADINGS = [
     "Child ID", "Forename", "Surname", "DOB", "UPN", "Sex", "Legal Status",
     "Date became looked after", "School", "URN", "DT name", "DT email", "Social Worker",
-    "SW email", "Foster carer", "NCY", "Curriculum",
+    "SW email", "Foster carer", "NCY", "Curriculum", "Date of admission",
 ]
 
 

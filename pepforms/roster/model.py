@@ -26,7 +26,7 @@ REQUIRED_COLUMNS = (
     "social_worker_email",
     "carer_name",
 )
-OPTIONAL_COLUMNS = ("year_group", "curriculum")
+OPTIONAL_COLUMNS = ("year_group", "curriculum", "date_joined_school")
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 # How each column is named in messages to business support officers.
@@ -48,6 +48,7 @@ COLUMN_TITLES = {
     "carer_name": "carer's name",
     "year_group": "year group",
     "curriculum": "curriculum",
+    "date_joined_school": "date the child joined the school",
 }
 
 # Every roster finding sits in this section, for these people, at /child/<column>.
@@ -87,6 +88,8 @@ class Child:
     curriculum: str
     phase: str
     line: int  # the row a spreadsheet shows; the heading is row 1
+    # When the child joined this school, if the roster says: a new school needs a PEP soon.
+    date_joined_school: dt.date | None = field(default=None, repr=False)
 
     @property
     def year_group_label(self) -> str:

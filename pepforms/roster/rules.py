@@ -156,6 +156,18 @@ def date_entered_care(values: dict[str, str], check: RowCheck) -> dt.date | None
     return check.date("date_entered_care", values["date_entered_care"])
 
 
+def date_joined_school(values: dict[str, str], check: RowCheck) -> dt.date | None:
+    """The optional date the child joined the school (None when the roster has no such date)."""
+    if not values.get("date_joined_school", ""):
+        return None
+    return check.date("date_joined_school", values["date_joined_school"])
+
+
+def check_joined_after_birth(born: dt.date, joined: dt.date | None, check: RowCheck) -> None:
+    if joined is not None and joined < born:
+        check.add("roster-date-joined-school-before-birth", "date_joined_school")
+
+
 def curriculum(values: dict[str, str], check: RowCheck) -> str | None:
     key = normalise_header(values.get("curriculum", ""))
     if key in ("", "mainstream"):
@@ -258,6 +270,7 @@ class _Parsed:
     date_entered_care: dt.date | None
     year_group: int
     curriculum: str
+    date_joined_school: dt.date | None = None
 
 
 def _parse(values: dict[str, str], check: RowCheck, context: RowContext) -> _Parsed | None:
@@ -268,13 +281,15 @@ def _parse(values: dict[str, str], check: RowCheck, context: RowContext) -> _Par
     the_curriculum = curriculum(values, check)
     override = year_group_override(values, check)
     entered_care = date_entered_care(values, check)
+    joined = date_joined_school(values, check)
     group: int | None = None
     if born is not None:
         group = pep_year_group(born, override, check, context)
         check_care_after_birth(born, entered_care, check)
+        check_joined_after_birth(born, joined, check)
     if check.has_errors or born is None or group is None or the_curriculum is None:
         return None
-    return _Parsed(born, entered_care, group, the_curriculum)
+    return _Parsed(born, entered_care, group, the_curriculum, joined)
 
 
 def check_row(values: dict[str, str], check: RowCheck, context: RowContext) -> Child | None:
@@ -308,4 +323,5 @@ def check_row(values: dict[str, str], check: RowCheck, context: RowContext) -> C
         curriculum=parsed.curriculum,
         phase=phase_for(parsed.year_group, parsed.curriculum),
         line=check.line,
+        date_joined_school=parsed.date_joined_school,
     )
