@@ -132,7 +132,7 @@ def _email_form(email_path: Path, name: str, data: bytes, options: CheckOptions)
 def check_email(path: Path, options: CheckOptions = CheckOptions()) -> list[FormResult]:
     """Every PEP form attached to one saved email (.eml or .msg), each received on the day the
     email arrived unless the options say otherwise; an email with no form is one finding."""
-    from pepforms.emails import MAX_EMAIL_BYTES, EmailProblem, read_email
+    from pepforms.emails import MAX_EMAIL_BYTES, MAX_EMAIL_FORMS, EmailProblem, read_email
     from pepforms.fileio import safe_name
     from pepforms.reading import Unreadable, read_form_file_bytes
 
@@ -144,11 +144,13 @@ def check_email(path: Path, options: CheckOptions = CheckOptions()) -> list[Form
     except Unreadable as exc:
         return [FormResult(path=str(path), status="unreadable", findings=[exc.finding])]
     forms = [a for a in saved.attachments if Path(a.name).suffix.lower() in FORM_SUFFIXES]
-    others = [printable(a.name) for a in saved.attachments if a not in forms]
     if not forms:
-        listing = ("it has " + ", ".join(others)) if others else "it has no attachments"
+        others = [printable(a.name) for a in saved.attachments]
+        listing = ("it has " + _some(others)) if others else "it has no attachments"
         return [FormResult(path=str(path), status="unreadable", email=str(path),
                            findings=[make("email-no-form", detail=listing)])]
+    left = forms[MAX_EMAIL_FORMS:]
+    forms = forms[:MAX_EMAIL_FORMS]
     dated = replace(options, received=options.received or saved.received)
     results, names = [], set()
     for attachment in forms:
@@ -159,6 +161,9 @@ def check_email(path: Path, options: CheckOptions = CheckOptions()) -> list[Form
         names.add(name.casefold())
         results.append(_email_form(path, name, attachment.data, dated))
     results = _tidy_email(results, saved.subject)
+    if left:
+        add_finding(results[0], make("email-too-many-files", detail=str(MAX_EMAIL_FORMS),
+                                     value=_some([printable(a.name) for a in left])))
     children = {c.child_id: f"{c.first_name} {c.last_name}"
                 for c in (options.roster or {}).values()}
     children.update({r.child_id: r.child_name for r in results if r.child_id})
@@ -183,6 +188,11 @@ def check_named_child(result: FormResult, children: Mapping[str, str]) -> None:
         result.status = "fail"
 
 
+def _some(names: list[str], most: int = 10) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def _tidy_email(results: list[FormResult], subject: str) -> list[FormResult]:
     """An email's other Word or PDF files that are not PEP forms (a school report, a letter)
     are named on its forms rather than reported as forms of their own; pictures and the like
@@ -192,7 +202,7 @@ def _tidy_email(results: list[FormResult], subject: str) -> list[FormResult]:
     for result in forms:
         result.email_subject = subject
         if skipped:
-            add_finding(result, make("email-other-attachments", detail=", ".join(skipped)))
+            add_finding(result, make("email-other-attachments", detail=_some(skipped)))
     return forms
 
 

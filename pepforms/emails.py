@@ -24,6 +24,7 @@ from pepforms.findings import Finding, make
 
 EMAIL_SUFFIXES = {".eml", ".msg"}
 MAX_EMAIL_BYTES = 150 * 1024 * 1024  # Outlook's own limit for a message is far lower
+MAX_EMAIL_FORMS = 50  # files that could be forms, checked from one email
 
 
 @dataclass(frozen=True)

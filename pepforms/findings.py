@@ -164,6 +164,10 @@ CATALOGUE: dict[str, Code] = {
     "email-other-attachments": Code(WARNING, "Other files in the email",
                                     "The email also had {detail}, which is not a PEP form; it "
                                     "was not checked."),
+    "email-too-many-files": Code(WARNING, "Too many files in the email",
+                                 "The email has more than {detail} files that could be forms, so "
+                                 "only the first {detail} were checked; not checked: {value}. "
+                                 "Ask the school to send fewer forms in each email."),
     "wrong-child": Code(ERROR, "Wrong child",
                         "{detail} This may be a data protection breach: do not forward this "
                         "form; check with the school which child it is for."),

@@ -214,3 +214,29 @@ def test_validate_command_annotates_an_attachment_without_saving_it(tmp_path: Pa
     with zipfile.ZipFile(copies[0]) as zf:
         assert "word/comments.xml" in zf.namelist()
     assert sorted(p.name for p in inbox.iterdir()) == ["from school.eml"]
+
+
+def test_an_email_with_very_many_attachments_is_checked_within_bounds(
+        tmp_path: Path, good: list[Case]) -> None:
+    from docx import Document
+
+    from pepforms.emails import MAX_EMAIL_FORMS
+
+    document = Document()
+    document.add_paragraph("A letter, not a PEP.")
+    document.save(str(tmp_path / "letter.docx"))
+    letter = (tmp_path / "letter.docx").read_bytes()
+    junk = [(f"file-{n}.docx", letter) for n in range(MAX_EMAIL_FORMS + 30)]
+    email = _eml(tmp_path / "flood.eml", [_form(good[0]), *junk])
+    report = validate([email])
+    assert len(report.forms) == 1 and report.forms[0].child_id
+    # A damaged Word file in an email may be the form itself: it is reported, not passed over.
+    damaged = _eml(tmp_path / "torn.eml", [("PEP.docx", b"PK\x03\x04 torn in transit")])
+    [torn] = validate([damaged]).forms
+    assert torn.status == "unreadable" and torn.findings[0].code == "damaged-file"
+    [many] = [f.message for f in report.forms[0].findings if f.code == "email-too-many-files"]
+    assert f"only the first {MAX_EMAIL_FORMS}" in many and "file-49.docx" in many
+    assert "and 21 more" in many
+    [letters] = [f.message for f in report.forms[0].findings
+                 if f.code == "email-other-attachments"]
+    assert "file-0.docx" in letters and "and 39 more" in letters
