@@ -83,17 +83,12 @@ def _source_bytes(result: FormResult) -> bytes:
     (an attachment is never saved; only its annotated copy is written)."""
     if not result.email:
         return Path(result.path).read_bytes()
-    import hashlib
+    from pepforms.emails import attached_file
 
-    from pepforms.emails import MAX_EMAIL_BYTES, read_email
-    from pepforms.reading import read_form_file_bytes
-
-    email_path = Path(result.email)
-    saved = read_email(email_path, read_form_file_bytes(email_path, MAX_EMAIL_BYTES))
-    for attachment in saved.attachments:
-        if hashlib.sha256(attachment.data).hexdigest() == result.sha256:
-            return attachment.data
-    raise FileNotFoundError(f"the attachment is no longer in {email_path.name}")
+    data = attached_file(Path(result.email), result.sha256)
+    if data is None:
+        raise FileNotFoundError("the attachment is no longer in its email")
+    return data
 
 
 def annotate(report: Report, out_dir: Path, *, force: bool = False) -> list[Annotated]:

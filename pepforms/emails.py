@@ -154,6 +154,23 @@ def read_email(path: Path, data: bytes) -> SavedEmail:
                                 note=type(exc).__name__)) from None
 
 
+def attached_file(email_path: Path, sha256: str) -> bytes | None:
+    """The attachment of a saved email with that SHA-256, read again in memory (None when the
+    email no longer holds it or cannot be read)."""
+    import hashlib
+
+    from pepforms.reading import Unreadable, read_form_file_bytes
+
+    try:
+        saved = read_email(email_path, read_form_file_bytes(email_path, MAX_EMAIL_BYTES))
+    except (EmailProblem, Unreadable):
+        return None
+    for attachment in saved.attachments:
+        if hashlib.sha256(attachment.data).hexdigest() == sha256:
+            return attachment.data
+    return None
+
+
 _WORD = re.compile(r"[\w-]+")
 
 

@@ -7,6 +7,7 @@ when the register knows them and they sit in the page's own folder with the reco
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -243,7 +244,17 @@ def _known_version(version_id: int) -> VersionRecord:
 def returned_file(version_id: int) -> Response:
     record = _known_version(version_id)
     path = state().store.owns(record.path)
-    if path is None or sha256_of(path) != record.sha256:
+    if path is None:  # a form that came attached to a saved email: taken from it again
+        from pepforms.emails import attached_file, is_email
+
+        email = state().store.owns(Path(record.path).parent)
+        data = attached_file(email, record.sha256) if email and is_email(email) else None
+        if data is None:
+            abort(404)
+        return send_file(io.BytesIO(data), mimetype="application/octet-stream",
+                         as_attachment=True, download_name=stored_name(Path(record.path).name),
+                         max_age=0, etag=False, conditional=False)
+    if sha256_of(path) != record.sha256:
         abort(404)
     return _send(path, stored_name(path.name), "application/octet-stream")
 

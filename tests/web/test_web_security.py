@@ -305,19 +305,29 @@ def test_a_saved_email_is_checked_as_the_form_it_carries(server: Server,
     """Dropping a saved email on the page: its form is checked and recorded as received the day
     the email arrived (not today), and the page shows it inside the email's name."""
     import datetime as dt
+    import hashlib
     from email.message import EmailMessage
     from email.utils import format_datetime
+
+    from sqlalchemy import select
+
+    from pepforms.filling import fill_bytes
+    from pepforms.register.tables import versions
+
+    from .conftest import answers
 
     sign_in(server)
     child_id = sorted(TEN)[-1]
     form = forms[child_id]
+    # A later version of the child's form (its attendance now unexplained), sent by email.
+    data = fill_bytes(form.read_bytes(), answers("attendance"), saved_at=dt.datetime.now()).data
     arrived = dt.datetime.combine(dt.date.today() - dt.timedelta(days=3), dt.time(10),
                                   tzinfo=dt.timezone.utc)
     message = EmailMessage()
     message["Subject"] = f"PEP {child_id}"
     message["Date"] = format_datetime(arrived)
     message.set_content("Attached.")
-    message.add_attachment(form.read_bytes(), maintype="application", subtype="octet-stream",
+    message.add_attachment(data, maintype="application", subtype="octet-stream",
                            filename=form.name)
     reply = post_files(server, "/check", [("forms", "RE PEP.eml", bytes(message))])
     assert reply.status == 303, reply.text[:300]
@@ -326,4 +336,15 @@ def test_a_saved_email_is_checked_as_the_form_it_carries(server: Server,
     batch = max(batches(server), key=lambda p: p.stat().st_mtime)
     [result] = json.loads((batch / "report.json").read_text(encoding="utf-8"))["forms"]
     assert result["child_id"] == child_id and result["received"] == arrived.date().isoformat()
-    assert result["path"] == f"RE PEP.eml/{form.name}"
+    assert result["path"] == f"RE PEP.eml/{form.name}" and result["status"] == "fail"
+    # The register keeps it as a version received that day, and the page gives the form back
+    # from the email (the attachment itself was never saved).
+    with open_register(server.register_url) as reg, reg.reading() as conn:
+        version = conn.execute(select(versions.c.id, versions.c.received_on).where(
+            versions.c.sha256 == hashlib.sha256(data).hexdigest())).one()
+    assert version.received_on == arrived.date()
+    download = request(server, "GET", f"/version/{version.id}/file")
+    assert download.status == 200 and download.body == data
+    # The batch kept the email as it came; of the form, only the annotated copy was written.
+    kept = sorted(p.name for p in (batch / "files").rglob("*") if p.is_file())
+    assert kept == ["RE-PEP.eml"], kept
