@@ -19,6 +19,7 @@ from pepforms.report.model import FormResult
 
 if TYPE_CHECKING:
     from pepforms.generating import GenerateResult
+    from pepforms.grades import QaDecision
     from pepforms.register import Register
     from pepforms.register.models import IssuedForm, ReceivedVersion
     from pepforms.report.answers import AnsweredForm, AnswerSet
@@ -158,6 +159,20 @@ def record_finalised(reg: Register, form_id: str, pdf: bytes) -> bool:
         return False
 
 
+
+
+def qa_decision(reg: Register, form_id: str) -> QaDecision | None:
+    """The QA officer's latest judgement of a form, for its finalised record (None if none)."""
+    from pepforms.grades import QaDecision
+    from pepforms.register.history import form_history
+
+    history = form_history(reg, form_id) if form_id else None
+    decisions = [e for e in history.events if e.kind == "qa" and e.grade] if history else []
+    if not decisions:
+        return None
+    last = decisions[-1]
+    return QaDecision(grade=str(last.grade), by=last.by, on=last.happened_on,
+                      reason=last.reason or "")
 
 
 def answers_from_register(reg: Register, term: str) -> AnswerSet:

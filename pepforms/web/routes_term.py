@@ -200,7 +200,7 @@ def _finalisable(history: FormHistory) -> Path | None:
 def finalise(form_id: str) -> BaseResponse:
     from pepforms.checking import CheckOptions
     from pepforms.finalising import HasErrors, finalise_form
-    from pepforms.recording import record_finalised
+    from pepforms.recording import qa_decision, record_finalised
 
     history = form_history(state().register, form_id)
     if history is None:
@@ -211,7 +211,8 @@ def finalise(form_id: str) -> BaseResponse:
                                     "was checked on this page, can be finalised here"}, status=400)
     latest = history.versions[-1]
     try:
-        done = finalise_form(path, options=CheckOptions(received=latest.received_on))
+        done = finalise_form(path, options=CheckOptions(received=latest.received_on),
+                             qa=qa_decision(state().register, form_id))
     except HasErrors:
         return _form_page(form_id, {"finalise": "The form has errors now, so it was not "
                                     "finalised"}, status=400)

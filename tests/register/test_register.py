@@ -268,3 +268,18 @@ def test_a_first_pep_brings_the_meeting_forward(reg: Register) -> None:
     assert states["C1"].return_by == D(2027, 2, 15)  # Sutton: 7 calendar days after
     assert _state(reg, D(2027, 2, 9), new.form_id) == "overdue"
     assert _state(reg, D(2027, 2, 9), settled.form_id) == "issued"
+
+
+def test_the_latest_qa_decision_is_the_one_a_finalised_record_shows(reg: Register) -> None:
+    from pepforms.recording import qa_decision
+
+    form = issued_form("C1")
+    record_issued(reg, [form])
+    assert qa_decision(reg, form.form_id) is None and qa_decision(reg, "") is None
+    record_qa(reg, form.form_id, "Requires improvement", "A. Officer", "Targets vague",
+              D(2027, 2, 2))
+    record_qa(reg, form.form_id, "good", "B. Officer", "Targets now SMART", D(2027, 2, 9))
+    decision = qa_decision(reg, form.form_id)
+    assert decision is not None
+    assert (decision.grade, decision.by, decision.on, decision.reason) == (
+        "Good", "B. Officer", D(2027, 2, 9), "Targets now SMART")
