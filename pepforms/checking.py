@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from pepforms.annotating import Annotated
 from pepforms.calendar import Term
-from pepforms.emails import is_email
+from pepforms.emails import check_named_child, is_email
 from pepforms.errors import PepformsError
 from pepforms.fileio import atomic_write
 from pepforms.findings import ERROR, Finding, make, sort_findings
@@ -170,22 +170,6 @@ def check_email(path: Path, options: CheckOptions = CheckOptions()) -> list[Form
     for result in results:
         check_named_child(result, children)
     return results
-
-
-def check_named_child(result: FormResult, children: Mapping[str, str]) -> None:
-    """A form attached to an email whose subject names other children (by ID or full name,
-    among `children`) and not this form's child: an error on the form."""
-    from pepforms.emails import names_in
-
-    if not (result.email_subject and result.child_id) or any(
-            f.code == "email-other-child" for f in result.findings):
-        return
-    named = names_in(result.email_subject, dict(children))
-    if named and result.child_id not in named:
-        add_finding(result, make("email-other-child", pointer="/child/child_id",
-                                 section="About the child", detail="child ID " + ", ".join(
-                                     sorted(named)), value=result.child_id))
-        result.status = "fail"
 
 
 def _some(names: list[str], most: int = 10) -> str:

@@ -12,15 +12,18 @@ import email
 import email.policy
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pepforms.findings import Finding, make
+
+if TYPE_CHECKING:
+    from pepforms.report.model import FormResult
 
 EMAIL_SUFFIXES = {".eml", ".msg"}
 MAX_EMAIL_BYTES = 150 * 1024 * 1024  # Outlook's own limit for a message is far lower
@@ -186,3 +189,19 @@ def names_in(subject: str, children: dict[str, str]) -> set[str]:
                                             f" {folded} "):
             named.add(child_id)
     return named
+
+
+def check_named_child(result: FormResult, children: Mapping[str, str]) -> None:
+    """A form attached to an email whose subject names other children (by ID or full name,
+    among `children`) and not this form's child: an error on the form."""
+    from pepforms.checking import add_finding
+
+    if not (result.email_subject and result.child_id) or any(
+            f.code == "email-other-child" for f in result.findings):
+        return
+    named = names_in(result.email_subject, dict(children))
+    if named and result.child_id not in named:
+        add_finding(result, make("email-other-child", pointer="/child/child_id",
+                                 section="About the child", detail="child ID " + ", ".join(
+                                     sorted(named)), value=result.child_id))
+        result.status = "fail"

@@ -121,13 +121,31 @@ class Recorder:
         self.reg = reg
         self.received = received
         self.recorded = 0
+        self._children: dict[str, dict[str, str]] = {}  # term → the children issued forms
 
     def __call__(self, result: FormResult) -> None:
         from pepforms.register import record_version
 
         check_against_issued(self.reg, result)
+        if result.email_subject and result.term:
+            self._check_email(result)
         record_version(self.reg, received_version(result, self.received))
         self.recorded += 1
+
+
+    def _check_email(self, result: FormResult) -> None:
+        """Which child the email names, among every child issued a form that term."""
+        from pepforms.calendar import Term
+        from pepforms.emails import check_named_child
+        from pepforms.register.history import issued_children
+
+        try:
+            term = str(Term.parse(result.term))
+        except ValueError:
+            return
+        if term not in self._children:
+            self._children[term] = issued_children(self.reg, term)
+        check_named_child(result, self._children[term])
 
 
 def record_sent_back(reg: Register, results: Iterable[FormResult],

@@ -240,3 +240,22 @@ def test_an_email_with_very_many_attachments_is_checked_within_bounds(
     [letters] = [f.message for f in report.forms[0].findings
                  if f.code == "email-other-attachments"]
     assert "file-0.docx" in letters and "and 39 more" in letters
+
+
+def test_the_register_knows_the_child_an_email_names(tmp_path: Path, good: list[Case]) -> None:
+    """One email checked on its own, with no roster: the children issued forms that term (in
+    the term register) are the ones its subject is read for."""
+    from pepforms.checking import ValidateJob, run_validate
+    from pepforms.register import open_register, record_issued
+
+    from .register.conftest import issued_form
+
+    (tmp_path / "in").mkdir()
+    email = _eml(tmp_path / "in" / "one.eml", [_form(good[1])], subject="PEP for Rowan Quill")
+    with open_register(f"sqlite:///{tmp_path / 'register.sqlite'}") as reg:
+        record_issued(reg, [issued_form("C77777", first_name="Rowan", last_name="Quill")])
+        [result] = run_validate(ValidateJob((email.parent,)), register=reg).report.forms
+        other = next(f for f in result.findings if f.code == "email-other-child")
+        assert "C77777" in other.message and result.status == "fail"
+        [unnamed] = run_validate(ValidateJob((email.parent,))).report.forms  # no register
+        assert not any(f.code == "email-other-child" for f in unnamed.findings)

@@ -139,5 +139,14 @@ def child_names(reg: Register, term: str) -> dict[str, tuple[str, str]]:
     return {r.form_id: (r.first_name, r.last_name) for r in rows}
 
 
+def issued_children(reg: Register, term: str) -> dict[str, str]:
+    """child id → full name of every child a form was issued for in a term (for telling which
+    child an email names)."""
+    with reg.reading() as conn:
+        rows = conn.execute(select(issued.c.child_id, issued.c.first_name, issued.c.last_name)
+                            .where(issued.c.term == term).distinct()).all()
+    return {r.child_id: f"{r.first_name} {r.last_name}" for r in rows}
+
+
 __all__ = ["EventRecord", "FormHistory", "VersionRecord", "child_forms", "child_names",
-           "form_history", "version_record"]
+           "form_history", "issued_children", "version_record"]
