@@ -207,20 +207,21 @@ def _where(exc: BaseException) -> str:
     return f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}" if tb else "?"
 
 
-def _is_candidate(p: Path) -> bool:
+def _is_candidate(p: Path, emails: bool) -> bool:
     # Links, pipes and devices count too: each gets a finding saying it was not read.
-    return ((p.suffix.lower() in FORM_SUFFIXES or is_email(p))
+    return ((p.suffix.lower() in FORM_SUFFIXES or (emails and is_email(p)))
             and not p.name.startswith(("~$", "."))
             and (p.is_symlink() or not p.is_dir()))
 
 
-def collect_paths(paths: Iterable[Path]) -> list[Path]:
+def collect_paths(paths: Iterable[Path], *, emails: bool = False) -> list[Path]:
     """Files to check: the files given, and every form-like file in the folders given (each
-    link, pipe or device among them is reported, never followed or opened)."""
+    link, pipe or device among them is reported, never followed or opened); with `emails`,
+    the saved emails in those folders too (for a job that reads forms from emails)."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out += [p for p in sorted(path.rglob("*")) if _is_candidate(p)]
+            out += [p for p in sorted(path.rglob("*")) if _is_candidate(p, emails)]
         else:
             out.append(path)
     return out
@@ -249,7 +250,7 @@ def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, j
     """
     from pepforms.fanout import fan_out_iter
 
-    files = collect_paths(paths)
+    files = collect_paths(paths, emails=True)
     if on_total:
         on_total(len(files))
     keep = options.keep_answers if keep_answers is None else keep_answers
@@ -372,7 +373,7 @@ def run_validate(job: ValidateJob, *, progress: Callable[[int], None] | None = N
 
     check_job(job)
     roster, roster_findings = _roster_for(job)
-    files = collect_paths(job.paths)
+    files = collect_paths(job.paths, emails=True)
     if not files:
         raise PepformsError("No forms found in " + ", ".join(str(p) for p in job.paths) + ".")
     rejected = {f.child_id: f for f in roster_findings if f.severity == ERROR and f.child_id}

@@ -164,7 +164,7 @@ def answers_from_folders(paths: Sequence[Path], *, jobs: int = 1,
     from pepforms.outputs import require_inputs
 
     require_inputs(paths)
-    files = collect_paths(paths)
+    files = collect_paths(paths, emails=True)
     if not files:
         raise PepformsError("No forms found in " + ", ".join(str(p) for p in paths) + ".")
     report = validate(files, CheckOptions(keep_answers=True), jobs=jobs, progress=progress,
