@@ -72,7 +72,9 @@ FIELDS: tuple[Core, ...] = (
     _c("/attendance/explanation", _ATT + "explanation", r"\breasons?\b.*\b(absence|absent|attendance)\b",
        r"\babsence reasons?\b", r"explain .*absence"),
     _c("/attendance/strategies", _ATT + "strategies", r"\b(strateg|actions?|support|plan)\w* "
-       r"(to|for) (improve|improving|raise|support) attendance", r"attendance strateg"),
+       r"(to|for) (improve|improving|raise|support) attendance", r"attendance strateg",
+       r"\b(done|do|doing|happen|in place) (to|that will) (improve|raise|support) (the )?"
+       r"(child'?s?|young person'?s?|pupil'?s?|their|his|her)? ?attendance\b"),
     _c("/voice/views", _VOICE + "views", r"\b(child|young person|pupil|learner|student)('s| or "
        r"young person's)? (own )?(views|voice|wishes|comments)\b", r"\bvoice of the (child|young)",
        r"^(my|pupil|child) (views|voice)\b", r"^what (i|the child|the young person) (think|say)",
