@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pepforms.calendar import PHASES
-from pepforms.drafting.assemble import add_needed, authority_json, guess_phase, phase_schema
+from pepforms.drafting.assemble import add_needed, authority_json, guess_phase, note_lacking, phase_schema
 from pepforms.drafting.notes import Notes, markdown, summary
 from pepforms.drafting.placing import Placer
 from pepforms.drafting.reading import read_sections
@@ -59,6 +59,7 @@ def draft_from_document(document_xml: bytes, authority_id: str, *, phase: str | 
         phase = guess_phase(" ".join(b.text for b in blocks[:40]))
     placer = Placer(notes)
     placed = placer.place(sections)
+    note_lacking(placer, notes)
     add_needed(placer, notes)
     placed = [s for s in placer.order if s.items or s.array]
     display = name or authority_id.replace("-", " ").title()

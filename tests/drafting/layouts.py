@@ -254,7 +254,7 @@ QUESTIONS_CORE = ["/child/first_name", "/child/last_name", "/child/date_of_birth
                   "/meeting/attendees"]
 QUESTIONS_ROLES = {"child": "social-worker", "attendance": "designated-teacher",
                    "targets": "designated-teacher"}
-QUESTIONS_LACKS: list[str] = []
+QUESTIONS_LACKS = ["/pep/next_meeting_date"]
 
 LAYOUTS = {  # id → (build, known, core, roles, what the notes must say it lacks)
     "banded": (banded_form, BANDED_KNOWN, BANDED_CORE, BANDED_ROLES, BANDED_LACKS),
