@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -409,7 +409,19 @@ def all_forms() -> list[tuple[str, str]]:
     return [(a, p) for a in authority_ids() for p in load_authority(a).phases]
 
 
+_ALSO_CLEARED: list[Callable[[], None]] = []
+
+
+def clear_with_schemas(clear: Callable[[], None]) -> None:
+    """Have `clear` run whenever the loaded schemas are forgotten: a cache built from them
+    elsewhere (one validator per schema id, say) must not outlive them."""
+    _ALSO_CLEARED.append(clear)
+
+
 def clear_caches() -> None:
-    """Forget loaded schemas (after `template build` writes, or in tests)."""
+    """Forget loaded schemas (after `template build` writes, when the folders searched for
+    authorities change, or in tests), and everything built from them."""
     for fn in (_registry, _load_authority, _load_schema, _form_model):
         fn.cache_clear()
+    for clear in _ALSO_CLEARED:
+        clear()

@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from pepforms.calendar import PHASES
-from pepforms.drafting.assemble import add_needed, authority_json, guess_phase, phase_schema
+from pepforms.drafting.assemble import add_needed, authority_json, guess_phase, note_lacking, phase_schema
 from pepforms.drafting.notes import Notes, markdown, summary
 from pepforms.drafting.placing import Placer
 from pepforms.drafting.reading import read_sections
 from pepforms.errors import OutputExistsError, PepformsError
 from pepforms.fileio import atomic_write
+from pepforms.findings import CATALOGUE
+from pepforms.word.ooxml import MalformedXML
 from pepforms.word.outline import outline
 from pepforms.word.package import PackageProblem, open_package
 
@@ -57,6 +59,7 @@ def draft_from_document(document_xml: bytes, authority_id: str, *, phase: str | 
         phase = guess_phase(" ".join(b.text for b in blocks[:40]))
     placer = Placer(notes)
     placed = placer.place(sections)
+    note_lacking(placer, notes)
     add_needed(placer, notes)
     placed = [s for s in placer.order if s.items or s.array]
     display = name or authority_id.replace("-", " ").title()
@@ -97,6 +100,41 @@ def _notes_text(path: Path, draft: Draft, authority_id: str) -> str:
     return "\n".join([*kept, part])
 
 
+_RESAVE = "Open it in Word, save it as a new Word Document (.docx), and draft from that copy."
+_FOR_DRAFTING = {  # what the person adding an authority should do (not "ask the school")
+    "file-not-found": "there is no such file. Check the name and the folder.",
+    "not-a-docx": "this is not a Word document (.docx){detail}. --from-form needs the blank form "
+                  "as Word: " + _RESAVE[0].lower() + _RESAVE[1:],
+    "old-word-format": "this is an old-style Word document (.doc). " + _RESAVE,
+    "opendocument": "this was saved in OpenDocument format (.odt). " + _RESAVE,
+    "strict-open-xml": "this was saved as 'Strict Open XML'. " + _RESAVE,
+    "macro-enabled": "this document contains macros, which pepforms does not open. Save it as a "
+                     "Word Document (.docx) without macros and draft from that copy.",
+    "damaged-file": "this file is damaged or was not fully saved or copied ({detail}). " + _RESAVE,
+    "corrupt-compressed-data": "part of this file is corrupt, so it cannot be unpacked. "
+                               + _RESAVE,
+    "password-protected": "this document is protected with a password. Remove the password in "
+                          "Word (File › Info › Protect Document), save it, and draft from that.",
+}
+
+
+def _unreadable(form: Path, problem: PackageProblem) -> str:
+    finding = problem.finding
+    text = _FOR_DRAFTING.get(finding.code)
+    if text is None:
+        return f"{form}: {finding.message}"
+    return f"{form}: {text.format(detail=_detail(finding.code, finding.message))}"
+
+
+def _detail(code: str, message: str) -> str:
+    """What a package finding's message put in its catalogue template's `{detail}`."""
+    before, _, after = CATALOGUE[code].message.partition("{detail}")
+    if not _ or not message.startswith(before.strip()):
+        return ""
+    rest = message[len(before):] if message.startswith(before) else message[len(before) - 1:]
+    return rest[:len(rest) - len(after)] if after and rest.endswith(after) else rest
+
+
 def draft_authority(form: Path, authority_id: str, out_dir: Path, *, phase: str | None = None,
                     name: str | None = None, force: bool = False) -> Draft:
     """Read `form` and write the draft authority under `out_dir/<authority_id>/`.
@@ -107,9 +145,13 @@ def draft_authority(form: Path, authority_id: str, out_dir: Path, *, phase: str 
     try:
         package = open_package(form)
     except PackageProblem as problem:
-        raise PepformsError(f"{form}: {problem.finding.message}") from None
-    draft = draft_from_document(package.document, authority_id, phase=phase, name=name,
-                                form_name=form.name)
+        raise PepformsError(_unreadable(form, problem)) from None
+    try:
+        draft = draft_from_document(package.document, authority_id, phase=phase, name=name,
+                                    form_name=form.name)
+    except MalformedXML:
+        raise PepformsError(f"{form}: the Word document's contents are damaged, so its questions "
+                            f"cannot be read. {_RESAVE}") from None
     folder = out_dir / authority_id
     schema_file = folder / f"{draft.phase}.schema.json"
     if schema_file.exists() and not force:

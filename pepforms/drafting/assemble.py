@@ -55,6 +55,26 @@ def add_needed(placer: Placer, notes: Notes) -> None:
         notes.added.append((pointer, _ADDED_WHY[pointer]))
 
 
+def note_lacking(placer: Placer, notes: Notes) -> None:
+    """The core fields, tables and table columns the form does not ask, for a person to decide."""
+    for core in v.FIELDS:
+        if core.pointer != v.FULL_NAME and core.pointer not in placer.taken and \
+                core.pointer not in v.NEEDED and core.pointer in v.WHY_CORE:
+            notes.lacking.append((core.pointer, core.ref, f"not on the form; {v.WHY_CORE[core.pointer]}"))
+    tables = {i.core: i for s in placer.order for i in [*s.items, s.array] if i and i.core}
+    for pointer in v.LACK_CHECKED_TABLES:
+        table = tables.get(pointer)
+        if table is None:
+            notes.lacking.append((pointer, "", f"no such table on the form; {v.WHY_CORE[pointer]}"))
+            continue
+        have = table.node.get("items", {}).get("properties", {})
+        for column in v.CORE_TABLE_COLUMNS.get(pointer, ()):
+            if column not in have:
+                ref = next(c.ref for c in v.COLUMNS[pointer] if c.pointer == column)
+                notes.lacking.append((f"{pointer}/*/{column}", ref, f"the table has no "
+                                      f"'{column.replace('_', ' ')}' column; {v.WHY_CORE[column]}"))
+
+
 def _default_title(ref: str) -> str:
     key = ref.rsplit("/", 1)[1]
     return {"child_id": "Child ID (social care)", "first_name": "First name",

@@ -37,7 +37,7 @@ def clean_label(text: str) -> tuple[str, bool]:
     was marked mandatory."""
     mandatory = bool(_MANDATORY.search(text))
     label = unnumbered(_MANDATORY.sub("", text))
-    label = re.sub(r"\s+", " ", label).strip().rstrip(":").strip()
+    label = re.sub(r"\s+", " ", label).strip().rstrip(":").strip().lstrip("–—-:.|").strip()
     return label or text.strip(), mandatory
 
 

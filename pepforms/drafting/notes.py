@@ -29,6 +29,7 @@ class Notes:
     unplaced: list[tuple[str, str, str]] = field(default_factory=list)  # where, text, why
     rules: list[str] = field(default_factory=list)
     changed: list[tuple[str, str, str]] = field(default_factory=list)  # where, was, now
+    lacking: list[tuple[str, str, str]] = field(default_factory=list)  # pointer, ref, why
 
     def placed(self) -> int:
         return len(self.mapped) + len(self.guessed)
@@ -51,6 +52,13 @@ def markdown(notes: Notes, authority_id: str, phase: str) -> str:
     lines += [_bullet(f"{label!r} → `{pointer}`: {kind}" + (f" ({why})" if why else "")
                       + f" — {where}") for where, label, pointer, kind, why in notes.guessed] \
         or ["- nothing"]
+    lines += ["", "## Core fields and columns the form lacks", "",
+              "Decide for each: add it to the schema (a `$ref` to the common block named, as "
+              "docs/adding-an-authority.md shows) and to the form, or leave it out; left out, the "
+              "cross-authority reports show it as not asked for this authority.", ""]
+    lines += [_bullet(f"`{pointer}`: {why}" + (f" (add: `{{\"$ref\": \"{ref}\"}}`)" if ref
+                                                 else ""))
+              for pointer, ref, why in notes.lacking] or ["- nothing: the form asks them all"]
     lines += ["", "## Added (not on the form)", ""]
     lines += [_bullet(f"`{pointer}`: {why}") for pointer, why in notes.added] or ["- nothing"]
     lines += ["", "## Changed", ""]
@@ -74,6 +82,9 @@ def summary(notes: Notes) -> list[str]:
             f"other fields (kinds guessed): {len(notes.guessed)}",
             f"added, not on the form: {len(notes.added)}"
             + (f" ({', '.join(p for p, _ in notes.added)})" if notes.added else ""),
+            f"core fields and columns the form lacks: {len(notes.lacking)}"
+            + (f" ({', '.join(p for p, _, _ in notes.lacking)}): decide whether to add them"
+               if notes.lacking else ""),
             f"labels changed: {len(notes.changed)}",
             f"rules added: {len(notes.rules)}",
             f"could not place: {len(notes.unplaced)}"]

@@ -43,9 +43,14 @@ class RawSection:
     items: list[RawItem] = field(default_factory=list)
 
 
+_IN_HEADING = re.compile(r"\s*[(\[–—-]\s*(?P<line>(to be\s+)?(completed|filled in) by\b[^)\]]*)"
+                         r"[)\]]?\s*$", re.IGNORECASE)
+_WITH = re.compile(r"\s+(with|together with|alongside|in discussion with)\s+.*$", re.IGNORECASE)
+
+
 def role_id(words: str) -> str:
-    """"the Designated Teacher" → `designated-teacher`."""
-    text = re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")
+    """"the Designated Teacher" → `designated-teacher` ("… with the child": who fills it in)."""
+    text = re.sub(r"[^a-z0-9]+", "-", _WITH.sub("", words).lower()).strip("-")
     return re.sub(r"^the-", "", text)[:40] or "school"
 
 
@@ -73,7 +78,15 @@ class _State:
 
 
 def _heading(state: _State, block: Block) -> None:
+    if _COMPLETED_BY.match(block.text):  # a shaded "To be completed by …" row in a table
+        _text(state, Block("text", block.text, block.where))
+        return
     _flush_question(state)
+    said = _IN_HEADING.search(block.text)  # "Attendance (to be completed by the teacher)"
+    if said and said.start() > 0:
+        _heading(state, Block("heading", block.text[:said.start()], block.where, block.level))
+        _text(state, Block("text", said.group("line"), block.where))
+        return
     if not state.title and not any(s.items for s in state.sections) and \
             _FORM_TITLE.search(block.text):
         state.title = block.text
@@ -91,7 +104,7 @@ def _text(state: _State, block: Block) -> None:
         return
     who = _COMPLETED_BY.match(block.text)
     if who and len(block.text) < 120:
-        words = who.group("who").strip()
+        words = _WITH.sub("", who.group("who").strip())
         rid = role_id(words)
         state.roles.setdefault(rid, words[:1].upper() + words[1:])
         if state.sections and not state.section.items and state.section.role is None:
@@ -114,9 +127,11 @@ def _flush_question(state: _State) -> None:
         return
     label, required = clean_label(question.text)
     how = "blank lines under the question" if state.blank_lines else "nothing under the question"
-    state.add(RawItem(label, question.where, Slot("multiline", how), required=required))
+    # several blank lines are room for a long answer; one (or none) leaves it to the words
+    kind = "multiline" if state.blank_lines >= 2 else "blank"
+    state.add(RawItem(label, question.where, Slot(kind, how), required=required))
     state.notes.unplaced.append((question.where, question.text, "a question with no answer "
-                                 f"space ({how}): drafted as a long answer")) \
+                                 f"space ({how}): drafted by its words")) \
         if not state.blank_lines else None
 
 
@@ -139,8 +154,11 @@ def _field(state: _State, block: Block) -> None:
 
 
 def _table(state: _State, block: Block) -> None:
-    _flush_question(state)
     title = block.text
+    if state.question is not None and not state.blank_lines and not title:
+        title = state.question.text  # "Who attended the meeting?" over the attendees' grid
+        state.question = None
+    _flush_question(state)
     if not title:
         short = [b.text for b in state.texts if len(b.text) <= 80 and not b.text.endswith(".")]
         title = short[0] if short else ""

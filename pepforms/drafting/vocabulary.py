@@ -72,7 +72,9 @@ FIELDS: tuple[Core, ...] = (
     _c("/attendance/explanation", _ATT + "explanation", r"\breasons?\b.*\b(absence|absent|attendance)\b",
        r"\babsence reasons?\b", r"explain .*absence"),
     _c("/attendance/strategies", _ATT + "strategies", r"\b(strateg|actions?|support|plan)\w* "
-       r"(to|for) (improve|improving|raise|support) attendance", r"attendance strateg"),
+       r"(to|for) (improve|improving|raise|support) attendance", r"attendance strateg",
+       r"\b(done|do|doing|happen|in place) (to|that will) (improve|raise|support) (the )?"
+       r"(child'?s?|young person'?s?|pupil'?s?|their|his|her)? ?attendance\b"),
     _c("/voice/views", _VOICE + "views", r"\b(child|young person|pupil|learner|student)('s| or "
        r"young person's)? (own )?(views|voice|wishes|comments)\b", r"\bvoice of the (child|young)",
        r"^(my|pupil|child) (views|voice)\b", r"^what (i|the child|the young person) (think|say)",
@@ -128,6 +130,35 @@ COLUMNS: dict[str, tuple[Core, ...]] = {
 CORE_TABLE_COLUMNS = {"/previous_targets": ("target", "progress", "comment"),
                       "/targets": ("area", "target", "actions", "who", "by_when"),
                       "/meeting/attendees": ("name", "role", "attended")}
+
+# Why each core field or table matters, for a person deciding what to do when the form lacks it.
+WHY_CORE = {
+    "/child/upn": "the school census and the DfE's returns match children by it",
+    "/child/year_group": "reports count children and targets by year group",
+    "/pep/meeting_date": "the return window and the 'PEP on time' reports count from it",
+    "/pep/next_meeting_date": "the PEP calendar and the reminders use it",
+    "/attendance/percentage": "the attendance reports and the below-95% rule read it",
+    "/attendance/explanation": "the statutory rule asks the reasons when attendance is below 95%",
+    "/attendance/strategies": "the statutory rule asks what is done when attendance is below 95%",
+    "/voice/views": "the QA framework and Ofsted look for the child's own views on every PEP",
+    "/meeting/summary": "the termly report quotes it",
+    "/meeting/actions": "the termly report lists what was agreed",
+    "/targets": "every report reads SMART targets from here",
+    "/previous_targets": "the progress reports read how last term's targets went from here",
+    "/meeting/attendees": "the QA framework checks who attended the meeting",
+    "/pp_plus/requests": "the PP+ spending reports read the requests from here",
+    "area": "reports group targets by area (learning, wellbeing, attendance, …)",
+    "target": "the target itself",
+    "actions": "reports show how each target will be met",
+    "who": "reports show who is responsible for each target",
+    "by_when": "the reminders and the overdue report use it",
+    "progress": "the progress reports count targets achieved",
+    "comment": "reports show the evidence for the progress",
+    "name": "the attendance list names each person",
+    "role": "the QA framework checks the right roles attended",
+    "attended": "the QA framework counts who was there",
+}
+LACK_CHECKED_TABLES = ("/targets", "/previous_targets", "/meeting/attendees", "/pp_plus/requests")
 
 SECTION_TITLES = {"child": "About the child", "pep": "This PEP", "attendance": "Attendance",
                   "voice": "The young person's voice", "meeting": "The PEP meeting",

@@ -28,7 +28,7 @@ from pepforms.calendar import working_days_after
 from pepforms.coercion import form_language
 from pepforms.errors import SchemaError
 from pepforms.findings import CATALOGUE, ERROR, Finding, make
-from pepforms.schema import FormModel, load_authority, registry
+from pepforms.schema import FormModel, clear_with_schemas, load_authority, registry
 from pepforms.validate.inline import Recursive, inline
 from pepforms.validate.keywords import KEYWORDS, POINTS_AT, SCOPE, RuleScope
 from pepforms.validate.keywords import as_date as _as_date
@@ -130,9 +130,15 @@ PepValidator = validators.extend(
 )
 
 
-@cache
 def validator_for(schema_id: str) -> Any:
-    """One validator per form schema, built once, with its `$ref`s resolved once (see inline)."""
+    """One validator per form schema, built once, with its `$ref`s resolved once (see inline).
+    Built again when the folders searched for schemas change: two folders may hold the same id."""
+    registry()  # forgets the schemas, and so the validators, if the folders have changed
+    return _validator_for(schema_id)
+
+
+@cache
+def _validator_for(schema_id: str) -> Any:
     try:
         schema = inline(schema_id, registry())
     except Recursive:  # cannot be inlined: jsonschema resolves its references as it goes
@@ -285,6 +291,9 @@ def _generic(pointer: str) -> str:
     return "/".join("*" if p.isdigit() else p for p in pointer.split("/"))
 
 
+clear_with_schemas(_validator_for.cache_clear)
+
+
 @cache
 def calendar_for(model: FormModel) -> Calendar:
     """The term dates of the form's authority (none for a model without an authority folder)."""
@@ -292,6 +301,9 @@ def calendar_for(model: FormModel) -> Calendar:
         return Calendar(load_authority(model.authority).raw.get("term_dates"))
     except SchemaError:
         return Calendar(None)
+
+
+clear_with_schemas(calendar_for.cache_clear)
 
 
 def validate_instance(model: FormModel, instance: Any,

@@ -59,6 +59,7 @@ class _Piece:
 class _Cell:
     paragraphs: list[list[_Piece]] = field(default_factory=list)
     tall: bool = False
+    band: bool = False  # spans columns and is shaded or bold: a section's heading in a table
 
     @property
     def lines(self) -> list[str]:
@@ -79,6 +80,21 @@ class _Cell:
         return any(x.checked is not None for p in self.paragraphs for x in p) and \
             any(x.text.strip() for p in self.paragraphs for x in p if x.slot is None
                 and x.checked is None)
+
+    def typed_choice(self) -> Slot | None:
+        """A cell of nothing but typed check boxes with their options ("☐ Yes ☐ No")."""
+        if not self._glyph_labels() or any(x.slot for p in self.paragraphs for x in p):
+            return None
+        pieces = [x for p in self.paragraphs for x in [*p, _Piece(" ")]]
+        if pieces[0].checked is None and _plain(pieces[:1]):
+            return None  # words before the first box: a label and its options, read as fields
+        boxes = [i for i, x in enumerate(pieces) if x.checked is not None]
+        options = [_plain(pieces[a + 1:b]) for a, b in zip(boxes, [*boxes[1:], len(pieces)],
+                                                           strict=True)]
+        options = [o for o in options if o]
+        if len(options) < 2 or len(options) != len(boxes):
+            return None
+        return Slot("choice", "typed check boxes", tuple(options))
 
     def slot(self) -> Slot:
         for p in self.paragraphs:
@@ -269,7 +285,7 @@ def _cells(row: etree._Element) -> list[_Cell]:
         tall = int(height.get(qn("w:val")) or 0) >= TALL_ROW
     cells = []
     for tc in row.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc", namespaces=_NS):
-        cell = _Cell(tall=tall)
+        cell = _Cell(tall=tall, band=_is_band(tc))
         for p in tc.xpath(".//w:p[not(ancestor::w:tbl[ancestor::w:tc])]", namespaces=_NS):
             cell.paragraphs.append(_pieces(p))
         cells.append(cell)
@@ -277,6 +293,23 @@ def _cells(row: etree._Element) -> list[_Cell]:
 
 
 _NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+
+
+def _is_band(tc: etree._Element) -> bool:
+    """A cell across two or more columns, shaded or all in bold: forms that are one long table
+    head their sections with such a row."""
+    span = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+    if span is None or not (span.get(qn("w:val")) or "1").isdigit() or \
+            int(span.get(qn("w:val")) or 1) < 2:
+        return False
+    shade = tc.find(f"{qn('w:tcPr')}/{qn('w:shd')}")
+    fill = (shade.get(qn("w:fill")) or "auto").lower() if shade is not None else "auto"
+    if fill not in ("auto", "ffffff", "none"):
+        return True
+    runs = [r for r in tc.iter(qn("w:r")) if "".join(r.itertext()).strip()]
+    return bool(runs) and all(r.find(f"{qn('w:rPr')}/{qn('w:b')}") is not None and
+                              r.find(f"{qn('w:rPr')}/{qn('w:b')}").get(qn("w:val"), "1")
+                              not in ("0", "false") for r in runs)
 
 
 def _grid(rows: list[list[_Cell]], where: str) -> Block | None:
@@ -312,6 +345,8 @@ def _row_blocks(cells: list[_Cell], nxt: list[_Cell] | None, where: str) -> tupl
                 slot = Slot("multiline", "empty box below the question")
             return [Block("field", cell.lines[0], where, slot=slot,
                           guidance=" ".join(cell.lines[1:]))], True
+        if cell.band and len(cell.lines) == 1 and len(cell.lines[0]) <= 120:
+            return [Block("heading", cell.lines[0], where, level=2)], False
         return [Block("text", line, where) for line in cell.lines], False
     out: list[Block] = []
     i = 0
@@ -319,6 +354,12 @@ def _row_blocks(cells: list[_Cell], nxt: list[_Cell] | None, where: str) -> tupl
         label, value = cells[i], cells[i + 1] if i + 1 < len(cells) else None
         if label.lines and not label.has_slot and value is not None and value.is_space:
             out.append(Block("field", label.lines[0], where, slot=value.slot(),
+                             guidance=" ".join(label.lines[1:])))
+            i += 2
+            continue
+        ticks = value.typed_choice() if label.lines and not label.has_slot and value else None
+        if ticks is not None:  # "UPN received | ☐ Yes ☐ No"
+            out.append(Block("field", label.lines[0], where, slot=ticks,
                              guidance=" ".join(label.lines[1:])))
             i += 2
             continue
@@ -343,6 +384,11 @@ def _labels_above(rows: list[list[_Cell]], where: str) -> list[Block] | None:
 def _table_blocks(tbl: etree._Element, where: str) -> list[Block]:
     rows = [_cells(tr) for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr", namespaces=_NS)]
     rows = [r for r in rows if r]
+    if len(rows) == 1 and len(rows[0]) == 1 and rows[0][0].is_space:  # a box under a question
+        slot = rows[0][0].slot()
+        if slot.kind in ("blank", "text"):
+            slot = Slot("multiline", "empty box below the question", slot.options, slot.hint)
+        return [Block("field", "", where, slot=slot)]
     grid = _grid(rows, where)
     if grid is not None:
         return [grid]

@@ -57,7 +57,8 @@ def legacy_field(kind: str, options: Iterable[str] = ()) -> list[etree._Element]
         entries = "".join(f'<w:listEntry w:val="{o}"/>' for o in options)
         ff, code = f"<w:ddList>{entries}</w:ddList>", "FORMDROPDOWN"
     else:
-        inner = '<w:type w:val="date"/><w:format w:val="dd/MM/yyyy"/>' if kind == "date" else ""
+        inner = {"date": '<w:type w:val="date"/><w:format w:val="dd/MM/yyyy"/>',
+                 "number": '<w:type w:val="number"/>'}.get(kind, "")
         ff, code = f"<w:textInput>{inner}</w:textInput>", "FORMTEXT"
     runs = [f'<w:r {NSDECL}><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="F1"/>'
             f'<w:enabled/>{ff}</w:ffData></w:fldChar></w:r>',

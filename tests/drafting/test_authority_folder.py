@@ -130,3 +130,36 @@ def test_a_wrong_id_in_authority_json_is_a_plain_message(tmp_path: Path,
     monkeypatch.setenv("PEPFORMS_SCHEMAS", str(tmp_path / "root"))
     result = CliRunner().invoke(main, ["authorities"])
     assert result.exit_code == 2 and "must be the same" in result.output
+
+
+def test_switching_schema_folders_uses_the_new_folders_schema_of_the_same_id(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two folders hold ownshire with the same `$id`; the second's rule differs (attendance may
+    not be above 50). Validating under one folder then the other uses each folder's own rule:
+    the validator built for the id is not kept from the first folder."""
+    from pepforms.validate.engine import validate_instance, validator_for
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    _own_copy(first)
+    strict = _own_copy(second) / "y1-11.schema.json"
+    schema = json.loads(strict.read_text(encoding="utf-8"))
+    schema["properties"]["attendance"]["allOf"] = [{"properties": {"percentage": {"maximum": 50}}}]
+    schema["x-folder"] = "second"
+    strict.write_text(json.dumps(schema), encoding="utf-8")
+    instance = {"attendance": {"percentage": 97}}
+
+    def attendance_findings() -> list[str]:
+        model = form_model("ownshire", "y1-11")
+        return [x.pointer for x in validate_instance(model, instance)
+                if x.pointer.startswith("/attendance/percentage")]
+
+    monkeypatch.setenv("PEPFORMS_SCHEMAS", str(first))
+    model = form_model("ownshire", "y1-11")
+    assert "x-folder" not in validator_for(model.schema_id).schema
+    assert attendance_findings() == []
+    monkeypatch.setenv("PEPFORMS_SCHEMAS", str(second))
+    assert form_model("ownshire", "y1-11").schema_id == model.schema_id
+    assert validator_for(model.schema_id).schema["x-folder"] == "second"
+    assert attendance_findings() == ["/attendance/percentage"]
+    monkeypatch.setenv("PEPFORMS_SCHEMAS", str(first))
+    assert attendance_findings() == []

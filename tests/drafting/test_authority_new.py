@@ -331,18 +331,57 @@ def test_authority_new_cli_writes_the_draft_and_refuses_to_overwrite(tmp_path: P
     assert '"post-16"' in (tmp_path / "newtown" / "authority.json").read_text()
 
 
-@pytest.mark.parametrize(("setup", "words"), [
-    (lambda p: p.write_bytes(b"not a zip"), "damaged"),
-    (lambda p: None, "not found"),
-])
-def test_authority_new_bad_form_is_a_plain_message(tmp_path: Path, setup: Any,
-                                                   words: str) -> None:
-    form = tmp_path / "form.docx"
-    setup(form)
+def _with_document(document: bytes) -> bytes:
+    """A real .docx whose word/document.xml is replaced."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(grid_form()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            z.writestr(item.filename, document if item.filename == "word/document.xml" else data)
+    return out.getvalue()
+
+
+def _xlsx() -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "content", "words"), [
+    ("form.docx", b"not a zip", "not a Word document"),
+    ("form.docx", None, "no such file"),
+    ("form.docx", b"", "the file is empty"),
+    ("form.docx", b"%PDF-1.7\n%\xe2\xe3\n1 0 obj\n", "(it is a PDF)"),
+    ("form.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old-style Word document"),
+    ("form.xlsx", _xlsx(), "Excel workbook"),
+    ("form.txt", b"Name:\nDate of birth:\n", "not a Word document"),
+    ("form.docx", grid_form()[:3000], "damaged"),
+    ("form.docx", _with_document(b"<w:document xmlns:w='x'><w:body><w:p>"), "contents are damaged"),
+    ("form.docx", _with_document(b'<?xml version="1.0"?><foo/>'), "has no questions"),
+], ids=["not-a-zip", "missing", "empty", "pdf", "doc", "xlsx", "text", "cut-short",
+        "bad-xml", "no-body"])
+def test_authority_new_bad_form_is_a_plain_message(tmp_path: Path, name: str,
+                                                   content: bytes | None, words: str) -> None:
+    form = tmp_path / name
+    if content is not None:
+        form.write_bytes(content)
     result = CliRunner().invoke(main, ["authority", "new", "x", "--from-form", str(form),
-                                       "--out", str(tmp_path)])
-    assert result.exit_code == 2
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and result.output.startswith("pepforms: ")
+    assert words in result.output, result.output
+    assert "unexpected problem" not in result.output and "ask the school" not in \
+        result.output.lower()
+    assert not (tmp_path / "out").exists()  # nothing written
 
 
 def test_authority_new_refuses_a_bad_id(tmp_path: Path) -> None:
