@@ -47,6 +47,7 @@ _TARGET = "../common/target.schema.json#/properties/"
 _PREV = "../common/previous-target.schema.json#/properties/"
 _WHO = "../common/attendee.schema.json#/properties/"
 _PP = "../common/pp-request.schema.json#/properties/"
+_SET = "../common/setting.schema.json#/properties/"
 
 FULL_NAME = "/child/full_name"  # not core: drafted as first name and last name
 
@@ -80,6 +81,18 @@ FIELDS: tuple[Core, ...] = (
        r"^(my|pupil|child) (views|voice)\b", r"^what (i|the child|the young person) (think|say)",
        r"^what (do|does) (you|i|the child|the young person|the pupil) (think|feel|say|want)",
        r"^views of the (child|young person)"),
+    # The school: the reports group forms by it, and the register matches the school's DT by it.
+    _c("/education/school_urn", _SET + "school_urn", r"^(the )?(school'?s? |setting'?s? )?urn$",
+       r"\bunique reference number\b"),
+    _c("/education/designated_teacher_email", _SET + "designated_teacher_email",
+       r"\b(designated (teacher|person)|dt)'?s? ?e ?mail\b",
+       r"^e ?mail (address )?of (the )?designated (teacher|person)"),
+    _c("/education/designated_teacher_name", _SET + "designated_teacher_name",
+       r"^(name of )?(the )?designated (teacher|person)('s name| name)?$", r"^dt( name)?$"),
+    _c("/education/school_name", _SET + "school_name", r"^(name of )?(the )?(current )?"
+       r"((early years )?(school|setting|nursery|college|provider)( or (early years )?(school|"
+       r"setting|college|education setting|provider))?|education(al)? (setting|provider))"
+       r"( name| attended)?$"),
     _c("/meeting/summary", _MEET + "summary", r"\b(meeting )?summary\b", r"summary of (the )?"
        r"(meeting|discussion)"),
     _c("/meeting/actions", _MEET + "actions", r"^(agreed )?actions( agreed)?\b",
@@ -160,7 +173,8 @@ WHY_CORE = {
 }
 LACK_CHECKED_TABLES = ("/targets", "/previous_targets", "/meeting/attendees", "/pp_plus/requests")
 
-SECTION_TITLES = {"child": "About the child", "pep": "This PEP", "attendance": "Attendance",
+SECTION_TITLES = {"child": "About the child", "pep": "This PEP", "education": "School or setting",
+                  "attendance": "Attendance",
                   "voice": "The young person's voice", "meeting": "The PEP meeting",
                   "targets": "SMART targets", "previous_targets": "Review of previous targets",
                   "pp_plus": "Pupil Premium Plus"}

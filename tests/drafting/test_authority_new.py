@@ -28,7 +28,9 @@ from . import forms as f
 
 CORE_SCALARS = ["/child/first_name", "/child/last_name", "/child/date_of_birth", "/child/upn",
                 "/attendance/percentage", "/attendance/explanation", "/attendance/strategies",
-                "/voice/views", "/meeting/summary", "/meeting/actions"]
+                "/voice/views", "/meeting/summary", "/meeting/actions",
+                # the school, which the reports group forms by
+                "/education/school_name", "/education/school_urn"]
 
 
 # --- forms pepforms did not make ---------------------------------------------------------------
