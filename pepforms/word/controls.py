@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from lxml import etree
 
@@ -158,7 +159,19 @@ def _checkbox_value(checkbox: etree._Element, content: etree._Element | None,
     checked = state is not None and _on(state.get(W14_VAL))
     glyph = text_of(content).strip() if content is not None else ""
     disagrees = glyph in _GLYPHS and (glyph == CHECKED_GLYPH) != checked
+    return _box(checked, locked, disagrees)
+
+
+@cache
+def _box(checked: bool, locked: bool, disagrees: bool) -> ControlValue:
+    """A checkbox's value (values are immutable, so each kind is made once)."""
     return ControlValue(text=None, checked=checked, locked=locked, glyph_disagrees=disagrees)
+
+
+@cache
+def _nothing(dropdown: bool, locked: bool, stale: bool) -> ControlValue:
+    """A control showing its placeholder, or nothing (made once for each kind)."""
+    return ControlValue(text=None, is_dropdown=dropdown, locked=locked, stale_full_date=stale)
 
 
 def read_control(sdt: etree._Element) -> ControlValue:
@@ -187,10 +200,11 @@ def read_control(sdt: etree._Element) -> ControlValue:
     cleaned = text.strip()
     if cleaned in KNOWN_PLACEHOLDERS:
         # The control shows its placeholder: nothing was entered (a fullDate under it is stale).
-        return ControlValue(text=None, is_dropdown=dropdown, locked=locked,
-                            stale_full_date=full_date is not None)
+        return _nothing(dropdown, locked, full_date is not None)
     if not cleaned:
         # Nothing shows, and nothing contradicts a picked date.
+        if full_date is None:
+            return _nothing(dropdown, locked, False)
         return ControlValue(text=None, full_date=full_date, is_dropdown=dropdown, locked=locked)
     return ControlValue(text=text, full_date=full_date, is_dropdown=dropdown, locked=locked,
                         flagged_placeholder=flagged)

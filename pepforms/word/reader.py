@@ -12,6 +12,7 @@ where the reader had to choose.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +46,18 @@ class DocumentScan:
     bookmarks: dict[str, etree._Element] = field(default_factory=dict)  # name → bookmarkStart
     captions: dict[str, etree._Element] = field(default_factory=dict)  # caption → tbl
     tables: list[etree._Element] = field(default_factory=list)
-    label_rows: dict[str, etree._Element] = field(default_factory=dict)  # label → value cell
+    rows: list[etree._Element] = field(default_factory=list)  # every w:tr, in document order
+    _labels: dict[str, etree._Element] | None = field(default=None, repr=False)
+
+    @property
+    def label_rows(self) -> dict[str, etree._Element]:
+        """label → value cell of every label | value row; read from the rows when first asked
+        for (a form read by its tags never needs them)."""
+        if self._labels is None:
+            self._labels = {}
+            for row in self.rows:
+                _label_row(row, self._labels)
+        return self._labels
 
 
 W_SDT, W_BOOKMARK, W_TBL, W_TR, W_TC = (qn(f"w:{n}")
@@ -61,13 +73,13 @@ def _caption(table: etree._Element) -> str | None:
     return None
 
 
-def _label_row(row: etree._Element, found: DocumentScan) -> None:
+def _label_row(row: etree._Element, labels: dict[str, etree._Element]) -> None:
     cells = list(row.iterchildren(W_TC))
     if len(cells) >= 2:
         first = next(cells[0].iterchildren(W_P), None)
         label = normalise_label(text_of(first)) if first is not None else ""
-        if label and label not in found.label_rows:
-            found.label_rows[label] = cells[1]
+        if label and label not in labels:
+            labels[label] = cells[1]
 
 
 def scan(root: etree._Element) -> DocumentScan:
@@ -89,7 +101,7 @@ def scan(root: etree._Element) -> DocumentScan:
             if cap:
                 found.captions.setdefault(cap, node)
         else:
-            _label_row(node, found)
+            found.rows.append(node)
     return found
 
 
@@ -100,11 +112,14 @@ def _from_cell(cell: etree._Element) -> ControlValue | str:
     return text_of(cell)
 
 
-def _cell_raw(cell: etree._Element) -> tuple[ControlValue | str, str]:
-    """What a table cell holds (its control's value, else its text), and its text."""
-    text = text_of(cell)
+def _cell_raw(cell: etree._Element) -> tuple[ControlValue | str, str | Callable[[], str]]:
+    """What a table cell holds (its control's value, else its text), and its text (for a
+    control, read only if asked for)."""
     control = next(cell.iter(W_SDT), None)
-    return (read_control(control) if control is not None else text), text
+    if control is not None:
+        return read_control(control), lambda: text_of(cell)
+    text = text_of(cell)
+    return text, text
 
 
 def _from_bookmark(start: etree._Element) -> ControlValue | str:
