@@ -35,7 +35,7 @@ from pepforms.word.controls import KNOWN_PLACEHOLDERS, ControlValue, control_tag
 from pepforms.word.locate import ancestor as _ancestor
 from pepforms.word.locate import find_table as _find_table
 from pepforms.word.locate import header_row_index as _header_row_index
-from pepforms.word.ooxml import W_P, W_VAL, parse_untrusted, qn, text_of
+from pepforms.word.ooxml import NS, W_P, W_VAL, parse_untrusted, qn, text_of
 
 
 @dataclass
@@ -82,16 +82,45 @@ def _label_row(row: etree._Element, labels: dict[str, etree._Element]) -> None:
             labels[label] = cells[1]
 
 
+# Each control's tag, found by libxml2 rather than by a Python walk over every control.
+_CONTROL_TAGS = etree.XPath(".//w:sdt/w:sdtPr/w:tag", namespaces=NS)
+
+
+def _controls(root: etree._Element) -> dict[str, etree._Element]:
+    """tag → control (`w:sdt`), the first in document order winning, as `control_tag` reads
+    each control's tag."""
+    controls: dict[str, etree._Element] = {}
+    seen: set[etree._Element] = set()
+    for tag in _CONTROL_TAGS(root):
+        sdt = tag.getparent().getparent()
+        if sdt in seen:
+            continue  # a control's first tag is its tag
+        seen.add(sdt)
+        key = tag.get(W_VAL)
+        if key:
+            if key in controls:
+                # Two controls with one tag: the first control in document order wins, and
+                # a control's properties need not come before what it holds.
+                return _controls_in_order(root)
+            controls[key] = sdt
+    return controls
+
+
+def _controls_in_order(root: etree._Element) -> dict[str, etree._Element]:
+    controls: dict[str, etree._Element] = {}
+    for node in root.iter(W_SDT):
+        key = control_tag(node)
+        if key and key not in controls:
+            controls[key] = node
+    return controls
+
+
 def scan(root: etree._Element) -> DocumentScan:
-    found = DocumentScan()
-    controls, bookmarks = found.controls, found.bookmarks
-    for node in root.iter(W_SDT, W_BOOKMARK, W_TBL, W_TR):
+    found = DocumentScan(controls=_controls(root))
+    bookmarks = found.bookmarks
+    for node in root.iter(W_BOOKMARK, W_TBL, W_TR):
         tag = node.tag
-        if tag == W_SDT:
-            key = control_tag(node)
-            if key and key not in controls:
-                controls[key] = node
-        elif tag == W_BOOKMARK:
+        if tag == W_BOOKMARK:
             name = node.get(W_NAME)
             if name and name not in bookmarks:
                 bookmarks[name] = node
