@@ -195,8 +195,6 @@ def read_control(sdt: etree._Element) -> ControlValue:
     date_el = first.get(W_DATE)
     full_date = (date_el.get(W_FULL_DATE) or None) if date_el is not None else None
     dropdown = W_DROPDOWN in first or W_COMBO in first
-    if content is not None and not flagged:
-        flagged = any(s.get(W_VAL) == PLACEHOLDER_STYLE for s in content.iter(W_RSTYLE))
     cleaned = text.strip()
     if cleaned in KNOWN_PLACEHOLDERS:
         # The control shows its placeholder: nothing was entered (a fullDate under it is stale).
@@ -206,6 +204,8 @@ def read_control(sdt: etree._Element) -> ControlValue:
         if full_date is None:
             return _nothing(dropdown, locked, False)
         return ControlValue(text=None, full_date=full_date, is_dropdown=dropdown, locked=locked)
+    if content is not None and not flagged:  # the placeholder's style on text typed over it
+        flagged = any(s.get(W_VAL) == PLACEHOLDER_STYLE for s in content.iter(W_RSTYLE))
     return ControlValue(text=text, full_date=full_date, is_dropdown=dropdown, locked=locked,
                         flagged_placeholder=flagged)
 
