@@ -143,7 +143,32 @@ def _descend_inlined(validator: Any, instance: Any, schema: Any, path: Any = Non
                     resolver=validator._resolver if resolver is None else resolver)
 
 
+_evolve = PepValidator.evolve
+# Validators for the subschemas, each made once: with one resolver throughout, the validator
+# for a subschema is the same every time (key: the subschema, resolver and format checker,
+# all held so that their ids stay theirs).
+_EVOLVED: dict[tuple[int, int, int], tuple[Any, Any, Any, Any]] = {}
+
+
+def _evolve_inlined(validator: Any, **changes: Any) -> Any:
+    schema, resolver = changes.get("schema"), changes.get("_resolver", validator._resolver)
+    if schema is None or len(changes.keys() - {"schema", "_resolver"}) or \
+            resolver is not validator._resolver:
+        return _evolve(validator, **changes)
+    checker = validator.format_checker
+    key = (id(schema), id(resolver), id(checker))
+    held = _EVOLVED.get(key)
+    if held is not None and held[0] is schema and held[1] is resolver and held[2] is checker:
+        return held[3]
+    evolved = _evolve(validator, **changes)
+    if len(_EVOLVED) > 50_000:  # schemas made on the fly: never an unbounded store
+        _EVOLVED.clear()
+    _EVOLVED[key] = (schema, resolver, checker, evolved)
+    return evolved
+
+
 setattr(InlinedValidator, "descend", _descend_inlined)  # noqa: B010 - mypy: a method
+setattr(InlinedValidator, "evolve", _evolve_inlined)  # noqa: B010
 
 
 @cache
