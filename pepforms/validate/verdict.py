@@ -26,6 +26,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from pepforms.findings import ERROR, Finding, make
+from pepforms.pointers import tokens
 from pepforms.schema import Field, FormModel, Table
 from pepforms.standins import NOT_APPLICABLE, quoted, stand_in_category
 
@@ -56,13 +57,13 @@ def _cells(model: FormModel, instance: Mapping[str, Any]) -> Iterator[tuple[str,
     """Every (pointer, field, value) the instance holds, table cells included."""
     for f in model.fields():
         node: Any = instance
-        for part in f.pointer.strip("/").split("/"):
+        for part in tokens(f.pointer):
             node = node.get(part) if isinstance(node, Mapping) else None
         if node is not None:
             yield f.pointer, f, node
     for table in model.tables():
         rows: Any = instance
-        for part in table.pointer.strip("/").split("/"):
+        for part in tokens(table.pointer):
             rows = rows.get(part) if isinstance(rows, Mapping) else None
         if not isinstance(rows, list):
             continue
