@@ -141,16 +141,21 @@ def control_tag(sdt: etree._Element) -> str | None:
     return None
 
 
-def _parts(sdt: etree._Element) -> tuple[etree._Element | None, etree._Element | None]:
-    """The control's first w:sdtPr and first w:sdtContent."""
+def _parts(sdt: etree._Element) -> tuple[dict[object, etree._Element], etree._Element | None]:
+    """The first of each kind of property in the control's first w:sdtPr, and its first
+    w:sdtContent (one walk over the control's children)."""
+    first: dict[object, etree._Element] = {}
     props = content = None
     for child in sdt:
         tag = child.tag
         if tag == W_SDTPR:
-            props = child if props is None else props
-        elif tag == W_SDTCONTENT:
-            content = child if content is None else content
-    return props, content
+            if props is None:
+                props = child
+                for prop in child:
+                    first.setdefault(prop.tag, prop)
+        elif tag == W_SDTCONTENT and content is None:
+            content = child
+    return first, content
 
 
 def _checkbox_value(checkbox: etree._Element, content: etree._Element | None,
@@ -177,11 +182,7 @@ def _nothing(dropdown: bool, locked: bool, stale: bool) -> ControlValue:
 def read_control(sdt: etree._Element) -> ControlValue:
     """What a control holds. What is visible wins: text that is not a known placeholder is an
     answer whatever the placeholder flag and style say; a checkbox's state is its state."""
-    props, content = _parts(sdt)
-    first: dict[object, etree._Element] = {}  # the first of each kind of property
-    if props is not None:
-        for child in props:
-            first.setdefault(child.tag, child)
+    first, content = _parts(sdt)
     lock = first.get(W_LOCK)
     locked = lock is not None and lock.get(W_VAL) in _LOCKED
     # LibreOffice re-emits a checkbox as a block control around an inner checkbox control: the
