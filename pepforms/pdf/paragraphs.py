@@ -45,3 +45,12 @@ def paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
     parsed markup is kept per style)."""
     text, frags = _parsed(markup, style)
     return MemoParagraph(text, style, frags=[f.clone() for f in frags])
+
+
+@lru_cache(maxsize=4096)
+def shared_paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
+    """One paragraph for text that recurs cell after cell and form after form (labels, column
+    headings, the dash of an empty cell). A table measures each cell again just before drawing
+    it where it is told (reportlab repeats a table's heading row on every page this way), so
+    one paragraph serves every cell, its lines broken once per width."""
+    return paragraph(markup, style)

@@ -53,7 +53,7 @@ from pepforms.pdf.outcome import (
     status_colour,
     summary_rows,
 )
-from pepforms.pdf.paragraphs import paragraph
+from pepforms.pdf.paragraphs import paragraph, shared_paragraph
 from pepforms.schema import Field, FormModel, Section, Table
 from pepforms.values import clean_text, format_date, format_money, format_number
 
@@ -124,7 +124,12 @@ def markup(text: str) -> str:
     return escape(clean_text(text)).replace("\n", "<br/>")
 
 
+SHARED_STYLES = frozenset({"label", "cell-head"})  # text that recurs: see shared_paragraph
+
+
 def para(text: str, style: str = "body") -> Paragraph:
+    if style in SHARED_STYLES:
+        return shared_paragraph(markup(text), styles()[style])
     return paragraph(markup(text), styles()[style])
 
 
@@ -329,7 +334,7 @@ def body_width() -> float:
 
 
 def _value_cell(text: str, style: str, empty_style: str) -> Paragraph:
-    return para(text, style) if text else paragraph(EMPTY, styles()[empty_style])
+    return para(text, style) if text else shared_paragraph(EMPTY, styles()[empty_style])
 
 
 def frame_height() -> float:
