@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pepforms.annotating import Annotated
 from pepforms.calendar import Term
 from pepforms.emails import check_named_child, is_email
 from pepforms.errors import PepformsError
@@ -34,6 +33,7 @@ from pepforms.validate.quality import indicative_grade
 from pepforms.validate.verdict import in_form_order
 
 if TYPE_CHECKING:
+    from pepforms.annotating import Annotated
     from pepforms.register import Register
 
 # Every kind of file a school might send back, so that none is skipped without a word.

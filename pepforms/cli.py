@@ -29,9 +29,22 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FINDINGS, EXIT_TOOL = 0, 1, 2
 
 
+class _Silent:
+    """The progress bar of a command whose output goes to a pipe or a file: nothing shows."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_total(self, total: int) -> None:
+        pass
+
+
 @contextmanager
 def progress_bar(what: str) -> Iterator[Any]:
     """A progress bar on a terminal, silent in a pipe; the library tells it the total."""
+    if not sys.stderr.isatty():  # no bar to draw: tqdm is not even imported
+        yield _Silent()
+        return
     from tqdm import tqdm
 
     bar = tqdm(total=0, unit=what, disable=not sys.stderr.isatty(), file=sys.stderr,

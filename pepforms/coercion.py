@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from pepforms.calendar import term_id
@@ -45,6 +46,7 @@ def form_language(model: FormModel) -> str:
         return DEFAULT_LANGUAGE
 
 
+@lru_cache(maxsize=4096)  # the same labels, form after form
 def normalise_label(text: str) -> str:
     """A label or display text compared loosely: case, spaces and trailing punctuation ignored."""
     text = _SPACES.sub(" ", text.replace("\u00a0", " ")).strip().casefold()
@@ -150,10 +152,11 @@ class RowRead:
 
 
 def table_item(model: FormModel, table: Table, index: int,
-               cells: Iterable[tuple[Field, Any, str]],
+               cells: Iterable[tuple[Field, Any, str | Callable[[], str]]],
                coerce: Callable[[Field, Any], Any],
                language: str = DEFAULT_LANGUAGE) -> RowRead:
-    """One table row read from a form (Word or PDF): `cells` are (column, raw value, raw text).
+    """One table row read from a form (Word or PDF): `cells` are (column, raw value, raw text);
+    the text may be a function giving it, called only when the value is not understood.
 
     `index` is the item's position in the instance, which findings point at. A row holding
     nothing but stand-ins, dashes, unticked boxes or £0 is an empty row, not an item."""
@@ -164,7 +167,8 @@ def table_item(model: FormModel, table: Table, index: int,
         try:
             value = coerce(col, raw)
         except ValueNotUnderstood as exc:
-            problems.append(value_not_understood(model, col.at(index), str(exc), text))
+            note = text() if callable(text) else text
+            problems.append(value_not_understood(model, col.at(index), str(exc), note))
             continue
         if isinstance(value, StandIn):
             stand_ins[col.at(index)] = str(value)

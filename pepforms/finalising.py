@@ -19,7 +19,6 @@ from pepforms.errors import OutputExistsError, PepformsError
 from pepforms.fanout import fan_out
 from pepforms.fileio import atomic_write
 from pepforms.findings import ERROR, Finding
-from pepforms.pdf.protect import encrypt, read_password_file
 from pepforms.pdf.record import render_record
 from pepforms.schema import form_model as get_model
 from pepforms.schema import load_authority
@@ -108,6 +107,24 @@ def _finalised(result: FormResult, allow_findings: bool, *, qa: QaDecision | Non
     return Finalised(pdf, result, status)
 
 
+def _password(password_file: Path | None) -> str | None:
+    """The password in the file's first line (the PDF library is loaded only to encrypt)."""
+    if password_file is None:
+        return None
+    from pepforms.pdf.protect import read_password_file
+
+    return read_password_file(password_file)
+
+
+def _protected(pdf: bytes, password: str | None) -> bytes:
+    """The PDF, AES-256 encrypted when there is a password."""
+    if not password:
+        return pdf
+    from pepforms.pdf.protect import encrypt
+
+    return encrypt(pdf, password)
+
+
 def finalise(path: Path, out: Path, *, password_file: Path | None = None,
              allow_findings: bool = False, force: bool = False,
              options: CheckOptions | None = None, qa: QaDecision | None = None,
@@ -116,11 +133,10 @@ def finalise(path: Path, out: Path, *, password_file: Path | None = None,
 
     `finalised_by` and `finalised_on` say who finalised it and when, and `qa` is the QA
     officer's judgement once the register has one; the record shows each that is given."""
-    password = read_password_file(password_file) if password_file else None
+    password = _password(password_file)
     done = finalise_form(path, allow_findings=allow_findings, options=options, qa=qa,
                          finalised_by=finalised_by, finalised_on=finalised_on)
-    data = encrypt(done.pdf, password) if password else done.pdf
-    atomic_write(out, data, force=force)
+    atomic_write(out, _protected(done.pdf, password), force=force)
     return done
 
 
@@ -200,8 +216,7 @@ def _finalise_item(item: _Item) -> FinaliseOutcome:
             return FinaliseOutcome(item.source, item.out, FAILED, _why_unreadable(checked),
                                    checked)
         done = _finalised(checked, item.allow_findings)
-        data = encrypt(done.pdf, item.password) if item.password else done.pdf
-        atomic_write(item.out, data, force=item.force)
+        atomic_write(item.out, _protected(done.pdf, item.password), force=item.force)
     except HasErrors as exc:
         return FinaliseOutcome(item.source, item.out, REFUSED,
                                f"{exc.result.errors} error(s): not finalised",
@@ -230,7 +245,7 @@ def finalise_many(paths: Iterable[Path], out_dir: Path, *, jobs: int = 1, force:
     One outcome per file, in the order found. Raises PepformsError only when the batch cannot
     start: an unreadable password file, or outputs that would clash or exist without `force`.
     """
-    password = read_password_file(password_file) if password_file else None
+    password = _password(password_file)
     pairs = targets(paths, out_dir)
     _check_targets(pairs, force)
     if on_total:

@@ -182,6 +182,11 @@ class FormModel:
     sections: tuple[Section, ...]
     schema: Mapping[str, Any] = field(repr=False, hash=False, compare=False)
 
+    def __hash__(self) -> int:
+        # Models key caches on every form read: hash what names the model, not its every field
+        # (equal models still hash alike; equality still compares them whole).
+        return hash((self.authority, self.phase, self.schema_id, self.version))
+
     def fields(self) -> Iterator[Field]:
         """Every scalar field, in form order (table columns are not included)."""
         for section in self.sections:

@@ -16,6 +16,7 @@ from typing import Any
 from pepforms.asking import asked, instance_of
 from pepforms.calendar import Term, key_stage, year_group_label
 from pepforms.fileio import atomic_write
+from pepforms.formid import form_id
 from pepforms.keys import authority_key, key_id
 from pepforms.resources import authority_folders, is_bundled, templates_dir
 from pepforms.roster import Child
@@ -153,11 +154,6 @@ def check_templates(authority_id: str, phase: str | None = None) -> dict[str, li
 
 # --------------------------------------------------------------------------------------------
 # What one child's form is pre-filled with
-
-
-def form_id(authority_id: str, term: Term, child_id: str) -> str:
-    code = load_authority(authority_id).code
-    return f"{code}-{term.season.upper()}{term.year}-{child_id}"
 
 
 def _child_source(child: Child, name: str) -> Any:

@@ -19,7 +19,7 @@ from pepforms import pointers
 from pepforms.calendar import Term
 from pepforms.coercion import normalise_label
 from pepforms.findings import Finding, make
-from pepforms.forms import form_id
+from pepforms.formid import form_id
 from pepforms.keys import authority_key, key_id
 from pepforms.roster import Child
 from pepforms.schema import FormModel

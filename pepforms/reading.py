@@ -12,17 +12,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pepforms.asking import is_within, left_out
 from pepforms.errors import SchemaError
 from pepforms.findings import Finding, make
-from pepforms.pdf.reader import NOT_A_FORM_MESSAGE, PdfProblem, PdfRead, is_pdf, read_pdf, read_properties
+from pepforms.pdf.sniff import is_pdf
 from pepforms.report.model import FormResult
 from pepforms.schema import PHASE_TITLES, FormModel, all_forms, form_model, load_authority
 from pepforms.word.identify import best_label_match
 from pepforms.word.identity import application, last_saved, read_custom_properties
 from pepforms.word.package import MAX_FILE_BYTES, PackageProblem, WordPackage, package_from_bytes
 from pepforms.word.reader import FormRead, read_document
+
+if TYPE_CHECKING:
+    from pepforms.pdf.reader import PdfRead
 
 LABEL_MATCH_THRESHOLD = 0.6  # share of a form's fields that must be found for it to be read
 IDENTIFY_THRESHOLD = 0.45  # label overlap (Jaccard) to recognise a form that lost its identity
@@ -117,6 +121,9 @@ def _result(path: Path, model: FormModel, instance: Mapping[str, object],
 
 def _read_pdf_file(path: Path, data: bytes) -> ReadOutcome:
     """A returned fillable PDF: identity from its info dictionary, answers from its fields."""
+    # Loaded only for a PDF: most returned forms are Word files.
+    from pepforms.pdf.reader import NOT_A_FORM_MESSAGE, PdfProblem, read_pdf, read_properties
+
     try:
         props = read_properties(data)  # password-protected, damaged, too large: PdfProblem
         authority, phase = props.get("authority"), props.get("phase")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "stand-ins.json"
@@ -46,6 +46,7 @@ def languages() -> list[str]:
     return sorted(_lists())
 
 
+@lru_cache(maxsize=4096)  # the same short answers come back form after form
 def stand_in_category(text: str | None, language: str = DEFAULT_LANGUAGE) -> str | None:
     """The kind of stand-in `text` is ("not-applicable", "to-come", "elsewhere", "marks"), or
     None when it is (or may be) a real answer. Blank text is not a stand-in: it is blank."""

@@ -24,6 +24,7 @@ from pypdf.generic import NameObject
 from pepforms import pointers
 from pepforms.coercion import StandIn, coerce_text, table_item, value_not_understood
 from pepforms.findings import Finding, make
+from pepforms.pdf.sniff import is_pdf
 from pepforms.schema import Field, FormModel, Table
 from pepforms.values import ValueNotUnderstood
 
@@ -79,11 +80,6 @@ def quiet_pypdf() -> Iterator[None]:
         yield
     finally:
         logger.setLevel(before)
-
-
-def is_pdf(data: bytes) -> bool:
-    """Whether `data` looks like a PDF (the header may follow a little junk, as readers allow)."""
-    return b"%PDF-" in data[:1024]
 
 
 def _problem(code: str, **values: str) -> PdfProblem:

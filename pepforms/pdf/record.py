@@ -53,6 +53,7 @@ from pepforms.pdf.outcome import (
     status_colour,
     summary_rows,
 )
+from pepforms.pdf.paragraphs import paragraph, shared_paragraph
 from pepforms.schema import Field, FormModel, Section, Table
 from pepforms.values import clean_text, format_date, format_money, format_number
 
@@ -123,8 +124,13 @@ def markup(text: str) -> str:
     return escape(clean_text(text)).replace("\n", "<br/>")
 
 
+SHARED_STYLES = frozenset({"label", "cell-head"})  # text that recurs: see shared_paragraph
+
+
 def para(text: str, style: str = "body") -> Paragraph:
-    return Paragraph(markup(text), styles()[style])
+    if style in SHARED_STYLES:
+        return shared_paragraph(markup(text), styles()[style])
+    return paragraph(markup(text), styles()[style])
 
 
 # --------------------------------------------------------------------------------------------
@@ -328,7 +334,7 @@ def body_width() -> float:
 
 
 def _value_cell(text: str, style: str, empty_style: str) -> Paragraph:
-    return para(text, style) if text else Paragraph(EMPTY, styles()[empty_style])
+    return para(text, style) if text else shared_paragraph(EMPTY, styles()[empty_style])
 
 
 def frame_height() -> float:
@@ -336,9 +342,13 @@ def frame_height() -> float:
 
 
 def _is_tall(cells: Sequence[Flowable], widths: Sequence[float], padding: float) -> bool:
-    """Whether a row is too tall to move whole onto the next page (then it is split inside)."""
+    """Whether a row is too tall to move whole onto the next page (then it is split inside).
+
+    Measured at the width the table gives the cell (its width less each side's padding, in the
+    table's own order), so that the table's measuring repeats this one (see paragraphs)."""
     limit = frame_height() * 0.4
-    return any(cell.wrap(width - padding, frame_height())[1] > limit
+    side = padding / 2
+    return any(cell.wrap(width - side - side, frame_height())[1] > limit
                for cell, width in zip(cells, widths, strict=True))
 
 
@@ -376,7 +386,7 @@ def _table_block(table: Table, instance: Mapping[str, Any],
     # One heading: a table that is its whole section is not titled again.
     title: list[Flowable] = [para(table.label, "table")] if table.label != section_title else []
     if not items:
-        empty = RLTable([head, [Paragraph("None recorded", styles()["cell-empty"])]
+        empty = RLTable([head, [paragraph("None recorded", styles()["cell-empty"])]
                          + [""] * (len(head) - 1)],
                         colWidths=column_widths(table, body_width()), style=grid_style(),
                         hAlign="LEFT")

@@ -26,6 +26,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from pepforms.findings import ERROR, Finding, make
+from pepforms.pointers import tokens
 from pepforms.schema import Field, FormModel, Table
 from pepforms.standins import NOT_APPLICABLE, quoted, stand_in_category
 
@@ -56,13 +57,13 @@ def _cells(model: FormModel, instance: Mapping[str, Any]) -> Iterator[tuple[str,
     """Every (pointer, field, value) the instance holds, table cells included."""
     for f in model.fields():
         node: Any = instance
-        for part in f.pointer.strip("/").split("/"):
+        for part in tokens(f.pointer):
             node = node.get(part) if isinstance(node, Mapping) else None
         if node is not None:
             yield f.pointer, f, node
     for table in model.tables():
         rows: Any = instance
-        for part in table.pointer.strip("/").split("/"):
+        for part in tokens(table.pointer):
             rows = rows.get(part) if isinstance(rows, Mapping) else None
         if not isinstance(rows, list):
             continue
@@ -98,13 +99,29 @@ def _remove(instance: dict[str, Any], pointer: str) -> None:
         node.pop(parts[-1], None)
 
 
+def _copied(value: Any) -> Any:
+    """A deep copy of JSON-like data (dicts, lists, scalars): much quicker than copy.deepcopy,
+    which it falls back to for anything else."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _copied(v) for k, v in value.items()}
+    if kind is list:
+        return [_copied(v) for v in value]
+    if kind in _SCALARS:
+        return value
+    return copy.deepcopy(value)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def prepare(model: FormModel, instance: Mapping[str, Any], read_stand_ins: Mapping[str, str],
             language: str) -> Prepared:
     """Take stand-ins out of the instance (they are not answers), noting where they were.
 
     `read_stand_ins` are those the reader found where a date, number or choice was wanted
     (they never reach the instance)."""
-    clean = copy.deepcopy(dict(instance))
+    clean = _copied(dict(instance))
     out = Prepared(clean)
     found = [(p, f, v) for p, f, v in _cells(model, instance)
              if isinstance(v, str) and stand_in_category(v, language)
@@ -205,8 +222,23 @@ def distinct(findings: Iterable[Finding]) -> list[Finding]:
 # Form order
 
 
+_POSITIONS: dict[int, tuple[FormModel, dict[str, tuple[int, int, int]]]] = {}
+
+
 def _positions(model: FormModel) -> dict[str, tuple[int, int, int]]:
-    """Each field's, table's and column's place in the form: (section, item, column)."""
+    """Each field's, table's and column's place in the form: (section, item, column); worked
+    out once per form model (kept with the model, so its id is never reused meanwhile)."""
+    held = _POSITIONS.get(id(model))
+    if held is not None and held[0] is model:
+        return held[1]
+    out = _place(model)
+    if len(_POSITIONS) > 256:  # models built on the fly (tests): never an unbounded store
+        _POSITIONS.clear()
+    _POSITIONS[id(model)] = (model, out)
+    return out
+
+
+def _place(model: FormModel) -> dict[str, tuple[int, int, int]]:
     out: dict[str, tuple[int, int, int]] = {}
     for s_index, section in enumerate(model.sections):
         out["/" + section.key] = (s_index, -1, -1)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from lxml import etree
 
 from pepforms.calendar import term_label
 from pepforms.schema import EARLIER_PLACEHOLDERS, PLACEHOLDERS, Field
 from pepforms.values import clean_text, format_date, format_money, format_number
-from pepforms.word.ooxml import CHECKED_GLYPH, UNCHECKED_GLYPH, el, qn, text_of
+from pepforms.word.ooxml import CHECKED_GLYPH, UNCHECKED_GLYPH, W_VAL, el, qn, text_of
 
 PLACEHOLDER_STYLE = "PlaceholderText"
 VALUE_STYLE = "DefaultParagraphFont"
@@ -125,50 +126,87 @@ def _on(value: str | None) -> bool:
     return value is None or value.lower() in {"1", "true", "on"}
 
 
+W_SDTPR, W_SDTCONTENT, W_TAG, W_LOCK = qn("w:sdtPr"), qn("w:sdtContent"), qn("w:tag"), qn("w:lock")
+W_SHOWING, W_DATE, W_FULL_DATE = qn("w:showingPlcHdr"), qn("w:date"), qn("w:fullDate")
+W_DROPDOWN, W_COMBO, W_RSTYLE = qn("w:dropDownList"), qn("w:comboBox"), qn("w:rStyle")
+W14_CHECKBOX, W14_CHECKED, W14_VAL = qn("w14:checkbox"), qn("w14:checked"), qn("w14:val")
+_LOCKED = frozenset({"contentLocked", "sdtContentLocked"})
+_GLYPHS = frozenset({CHECKED_GLYPH, UNCHECKED_GLYPH})
+
+
 def control_tag(sdt: etree._Element) -> str | None:
-    tag = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
-    return None if tag is None else tag.get(qn("w:val"))
+    for props in sdt.iterchildren(W_SDTPR):
+        for tag in props.iterchildren(W_TAG):
+            return tag.get(W_VAL)
+    return None
+
+
+def _parts(sdt: etree._Element) -> tuple[dict[object, etree._Element], etree._Element | None]:
+    """The first of each kind of property in the control's first w:sdtPr, and its first
+    w:sdtContent (one walk over the control's children)."""
+    first: dict[object, etree._Element] = {}
+    props = content = None
+    for child in sdt:
+        tag = child.tag
+        if tag == W_SDTPR:
+            if props is None:
+                props = child
+                for prop in child:
+                    first.setdefault(prop.tag, prop)
+        elif tag == W_SDTCONTENT and content is None:
+            content = child
+    return first, content
+
+
+def _checkbox_value(checkbox: etree._Element, content: etree._Element | None,
+                    locked: bool) -> ControlValue:
+    state = next(checkbox.iterchildren(W14_CHECKED), None)
+    checked = state is not None and _on(state.get(W14_VAL))
+    glyph = text_of(content).strip() if content is not None else ""
+    disagrees = glyph in _GLYPHS and (glyph == CHECKED_GLYPH) != checked
+    return _box(checked, locked, disagrees)
+
+
+@cache
+def _box(checked: bool, locked: bool, disagrees: bool) -> ControlValue:
+    """A checkbox's value (values are immutable, so each kind is made once)."""
+    return ControlValue(text=None, checked=checked, locked=locked, glyph_disagrees=disagrees)
+
+
+@cache
+def _nothing(dropdown: bool, locked: bool, stale: bool) -> ControlValue:
+    """A control showing its placeholder, or nothing (made once for each kind)."""
+    return ControlValue(text=None, is_dropdown=dropdown, locked=locked, stale_full_date=stale)
 
 
 def read_control(sdt: etree._Element) -> ControlValue:
     """What a control holds. What is visible wins: text that is not a known placeholder is an
     answer whatever the placeholder flag and style say; a checkbox's state is its state."""
-    props = sdt.find(qn("w:sdtPr"))
-    content = sdt.find(qn("w:sdtContent"))
+    first, content = _parts(sdt)
+    lock = first.get(W_LOCK)
+    locked = lock is not None and lock.get(W_VAL) in _LOCKED
     # LibreOffice re-emits a checkbox as a block control around an inner checkbox control: the
     # inner one holds the state, so look for a checkbox anywhere inside.
-    checkbox = sdt.find(f".//{qn('w14:checkbox')}")
-    lock = props.find(qn("w:lock")) if props is not None else None
-    locked = lock is not None and lock.get(qn("w:val")) in {"contentLocked", "sdtContentLocked"}
+    checkbox = next(sdt.iter(W14_CHECKBOX), None)
     if checkbox is not None:
-        state = checkbox.find(qn("w14:checked"))
-        checked = state is not None and _on(state.get(qn("w14:val")))
-        glyph = text_of(content).strip() if content is not None else ""
-        disagrees = glyph in {CHECKED_GLYPH, UNCHECKED_GLYPH} and \
-            (glyph == CHECKED_GLYPH) != checked
-        return ControlValue(text=None, checked=checked, locked=locked, glyph_disagrees=disagrees)
+        return _checkbox_value(checkbox, content, locked)
     text = text_of(content) if content is not None else ""
-    flagged = False
-    full_date = None
-    dropdown = False
-    if props is not None:
-        show = props.find(qn("w:showingPlcHdr"))
-        flagged = show is not None and _on(show.get(qn("w:val")))
-        date_el = props.find(qn("w:date"))
-        if date_el is not None:
-            full_date = date_el.get(qn("w:fullDate")) or None
-        dropdown = props.find(qn("w:dropDownList")) is not None or \
-            props.find(qn("w:comboBox")) is not None
-    if content is not None and not flagged:
-        flagged = PLACEHOLDER_STYLE in {s.get(qn("w:val")) for s in content.iter(qn("w:rStyle"))}
+    show = first.get(W_SHOWING)
+    flagged = show is not None and _on(show.get(W_VAL))
+    date_el = first.get(W_DATE)
+    full_date = (date_el.get(W_FULL_DATE) or None) if date_el is not None else None
+    dropdown = W_DROPDOWN in first or W_COMBO in first
     cleaned = text.strip()
     if cleaned in KNOWN_PLACEHOLDERS:
         # The control shows its placeholder: nothing was entered (a fullDate under it is stale).
-        return ControlValue(text=None, is_dropdown=dropdown, locked=locked,
-                            stale_full_date=full_date is not None)
+        return _nothing(dropdown, locked, full_date is not None)
     if not cleaned:
         # Nothing shows, and nothing contradicts a picked date.
+        if full_date is None:
+            return _nothing(dropdown, locked, False)
         return ControlValue(text=None, full_date=full_date, is_dropdown=dropdown, locked=locked)
+    if content is not None and not flagged:  # the placeholder's style on text typed over it
+        flagged = any(s.get(W_VAL) == PLACEHOLDER_STYLE for s in content.iter(W_RSTYLE))
     return ControlValue(text=text, full_date=full_date, is_dropdown=dropdown, locked=locked,
                         flagged_placeholder=flagged)
 

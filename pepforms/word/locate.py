@@ -10,6 +10,8 @@ from pepforms.coercion import normalise_label
 from pepforms.schema import Table
 from pepforms.word.ooxml import qn, text_of
 
+W_TBL, W_TR, W_TC = qn("w:tbl"), qn("w:tr"), qn("w:tc")
+
 if TYPE_CHECKING:
     from pepforms.word.reader import DocumentScan
 
@@ -29,15 +31,15 @@ def find_table(table: Table, found: DocumentScan) -> tuple[etree._Element | None
         return node, "tags"
     start = found.bookmarks.get(table.bookmark)
     if start is not None:
-        node = ancestor(start, qn("w:tbl"))
+        node = ancestor(start, W_TBL)
         if node is not None:
             return node, "bookmarks"
     wanted = [normalise_label(c.label) for c in table.columns]
     for candidate in found.tables:
-        first = candidate.find(qn("w:tr"))
+        first = next(candidate.iterchildren(W_TR), None)
         if first is None:
             continue
-        header = [normalise_label(text_of(c)) for c in first.findall(qn("w:tc"))]
+        header = [normalise_label(text_of(c)) for c in first.iterchildren(W_TC)]
         if header[: len(wanted)] == wanted:
             return candidate, "labels"
     return None, ""
@@ -46,7 +48,7 @@ def find_table(table: Table, found: DocumentScan) -> tuple[etree._Element | None
 def header_row_index(rows: list[etree._Element], table: Table) -> int:
     first_label = normalise_label(table.columns[0].label)
     for i, row in enumerate(rows[:3]):
-        cells = row.findall(qn("w:tc"))
-        if cells and normalise_label(text_of(cells[0])) == first_label:
+        cell = next(row.iterchildren(W_TC), None)
+        if cell is not None and normalise_label(text_of(cell)) == first_label:
             return i
     return 0

@@ -5,6 +5,7 @@ Every `w:` name in pepforms is written in `pepforms/word/`; nothing outside this
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from lxml import etree
@@ -27,10 +28,18 @@ CHECKED_GLYPH = "\u2612"  # ☒
 UNCHECKED_GLYPH = "\u2610"  # ☐
 
 
+@cache
 def qn(name: str) -> str:
-    """`w:tag` → `{namespace}tag`."""
+    """`w:tag` → `{namespace}tag` (computed once per name)."""
     prefix, local = name.split(":")
     return f"{{{NS[prefix]}}}{local}"
+
+
+# Qualified names the reader meets on every node, computed once.
+W_P, W_R, W_T, W_TAB, W_BR, W_CR, W_SYM = (qn(f"w:{n}")
+                                           for n in ("p", "r", "t", "tab", "br", "cr", "sym"))
+W_DEL, W_CHAR, W_VAL = qn("w:del"), qn("w:char"), qn("w:val")
+_INLINE = frozenset({W_T, W_TAB, W_BR, W_CR, W_SYM})
 
 
 def el(name: str, attrs: dict[str, Any] | None = None, *children: etree._Element,
@@ -74,20 +83,22 @@ def parse_untrusted(data: bytes) -> etree._Element:
 
 def _inline_text(node: etree._Element) -> str:
     out: list[str] = []
-    r_tag, deleted = qn("w:r"), qn("w:del")
-    for child in node.iter(qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:sym")):
+    for child in node.iter():  # every node, filtered here: quicker than lxml's tag filter
         tag = child.tag
+        if tag not in _INLINE:
+            continue
         run = child.getparent()
-        if run is not None and run.getparent() is not None and run.getparent().tag == deleted:
-            continue  # a tracked deletion: the person removed this break or tab
-        if tag == qn("w:t"):
+        if run is not None:
+            holder = run.getparent()
+            if holder is not None and holder.tag == W_DEL:
+                continue  # a tracked deletion: the person removed this break or tab
+        if tag == W_T:
             out.append(child.text or "")
-        elif tag == qn("w:tab"):
+        elif tag == W_TAB:
             # A w:tab under w:pPr/w:tabs is a tab stop, not a character.
-            parent = child.getparent()
-            if parent is not None and parent.tag == r_tag:
+            if run is not None and run.tag == W_R:
                 out.append("\t")
-        elif tag == qn("w:sym"):
+        elif tag == W_SYM:
             out.append(_symbol(child))
         else:
             out.append("\n")
@@ -99,11 +110,14 @@ def text_of(element: etree._Element) -> str:
 
     Deleted text of tracked changes is `w:delText` and so is left out; inserted text is kept.
     """
-    if element.tag == qn("w:p"):
+    if element.tag == W_P:
         return _inline_text(element)
-    paragraphs = list(element.iter(qn("w:p")))
+    paragraphs = list(element.iter(W_P))
     if not paragraphs:
         return _inline_text(element)
+    if len(paragraphs) == 1:
+        line = _inline_text(paragraphs[0])
+        return line if line.strip() else ""
     lines = [_inline_text(p) for p in paragraphs]
     while lines and not lines[0].strip():
         lines.pop(0)
@@ -113,7 +127,7 @@ def text_of(element: etree._Element) -> str:
 
 
 def _symbol(node: etree._Element) -> str:
-    code = node.get(qn("w:char"), "")
+    code = node.get(W_CHAR, "")
     try:
         value = int(code, 16)
     except ValueError:

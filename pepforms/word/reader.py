@@ -12,6 +12,7 @@ where the reader had to choose.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ from pepforms.word.controls import KNOWN_PLACEHOLDERS, ControlValue, control_tag
 from pepforms.word.locate import ancestor as _ancestor
 from pepforms.word.locate import find_table as _find_table
 from pepforms.word.locate import header_row_index as _header_row_index
-from pepforms.word.ooxml import parse_untrusted, qn, text_of
+from pepforms.word.ooxml import NS, W_P, W_VAL, parse_untrusted, qn, text_of
 
 
 @dataclass
@@ -45,58 +46,122 @@ class DocumentScan:
     bookmarks: dict[str, etree._Element] = field(default_factory=dict)  # name → bookmarkStart
     captions: dict[str, etree._Element] = field(default_factory=dict)  # caption → tbl
     tables: list[etree._Element] = field(default_factory=list)
-    label_rows: dict[str, etree._Element] = field(default_factory=dict)  # label → value cell
+    rows: list[etree._Element] = field(default_factory=list)  # every w:tr, in document order
+    _labels: dict[str, etree._Element] | None = field(default=None, repr=False)
+
+    @property
+    def label_rows(self) -> dict[str, etree._Element]:
+        """label → value cell of every label | value row; read from the rows when first asked
+        for (a form read by its tags never needs them)."""
+        if self._labels is None:
+            self._labels = {}
+            for row in self.rows:
+                _label_row(row, self._labels)
+        return self._labels
+
+
+W_SDT, W_BOOKMARK, W_TBL, W_TR, W_TC = (qn(f"w:{n}")
+                                       for n in ("sdt", "bookmarkStart", "tbl", "tr", "tc"))
+W_TBLPR, W_CAPTION, W_NAME, W_BOOKMARK_END = (qn(f"w:{n}")
+                                              for n in ("tblPr", "tblCaption", "name", "bookmarkEnd"))
+
+
+def _caption(table: etree._Element) -> str | None:
+    for props in table.iterchildren(W_TBLPR):
+        for cap in props.iterchildren(W_CAPTION):
+            return cap.get(W_VAL)
+    return None
+
+
+def _label_row(row: etree._Element, labels: dict[str, etree._Element]) -> None:
+    cells = list(row.iterchildren(W_TC))
+    if len(cells) >= 2:
+        first = next(cells[0].iterchildren(W_P), None)
+        label = normalise_label(text_of(first)) if first is not None else ""
+        if label and label not in labels:
+            labels[label] = cells[1]
+
+
+# Each control's tag, found by libxml2 rather than by a Python walk over every control.
+_CONTROL_TAGS = etree.XPath(".//w:sdt/w:sdtPr/w:tag", namespaces=NS)
+
+
+def _controls(root: etree._Element) -> dict[str, etree._Element]:
+    """tag → control (`w:sdt`), the first in document order winning, as `control_tag` reads
+    each control's tag."""
+    controls: dict[str, etree._Element] = {}
+    seen: set[etree._Element] = set()
+    for tag in _CONTROL_TAGS(root):
+        sdt = tag.getparent().getparent()
+        if sdt in seen:
+            continue  # a control's first tag is its tag
+        seen.add(sdt)
+        key = tag.get(W_VAL)
+        if key:
+            if key in controls:
+                # Two controls with one tag: the first control in document order wins, and
+                # a control's properties need not come before what it holds.
+                return _controls_in_order(root)
+            controls[key] = sdt
+    return controls
+
+
+def _controls_in_order(root: etree._Element) -> dict[str, etree._Element]:
+    controls: dict[str, etree._Element] = {}
+    for node in root.iter(W_SDT):
+        key = control_tag(node)
+        if key and key not in controls:
+            controls[key] = node
+    return controls
 
 
 def scan(root: etree._Element) -> DocumentScan:
-    found = DocumentScan()
-    sdt, bm, tbl, tr = qn("w:sdt"), qn("w:bookmarkStart"), qn("w:tbl"), qn("w:tr")
-    tc, caption = qn("w:tc"), f"{qn('w:tblPr')}/{qn('w:tblCaption')}"
-    for node in root.iter(sdt, bm, tbl, tr):
+    found = DocumentScan(controls=_controls(root))
+    bookmarks = found.bookmarks
+    for node in root.iter(W_BOOKMARK, W_TBL, W_TR):
         tag = node.tag
-        if tag == sdt:
-            key = control_tag(node)
-            if key and key not in found.controls:
-                found.controls[key] = node
-        elif tag == bm:
-            name = node.get(qn("w:name"))
-            if name and name not in found.bookmarks:
-                found.bookmarks[name] = node
-        elif tag == tbl:
+        if tag == W_BOOKMARK:
+            name = node.get(W_NAME)
+            if name and name not in bookmarks:
+                bookmarks[name] = node
+        elif tag == W_TBL:
             found.tables.append(node)
-            cap = node.find(caption)
-            if cap is not None and cap.get(qn("w:val")):
-                found.captions.setdefault(cap.get(qn("w:val")), node)
+            cap = _caption(node)
+            if cap:
+                found.captions.setdefault(cap, node)
         else:
-            cells = node.findall(tc)
-            if len(cells) >= 2:
-                first = cells[0].find(qn("w:p"))
-                label = normalise_label(text_of(first)) if first is not None else ""
-                if label and label not in found.label_rows:
-                    found.label_rows[label] = cells[1]
+            found.rows.append(node)
     return found
 
 
-
-
 def _from_cell(cell: etree._Element) -> ControlValue | str:
-    control = cell.find(f".//{qn('w:sdt')}")
+    control = next(cell.iter(W_SDT), None)
     if control is not None:
         return read_control(control)
     return text_of(cell)
 
 
+def _cell_raw(cell: etree._Element) -> tuple[ControlValue | str, str | Callable[[], str]]:
+    """What a table cell holds (its control's value, else its text), and its text (for a
+    control, read only if asked for)."""
+    control = next(cell.iter(W_SDT), None)
+    if control is not None:
+        return read_control(control), lambda: text_of(cell)
+    text = text_of(cell)
+    return text, text
+
+
 def _from_bookmark(start: etree._Element) -> ControlValue | str:
-    holder = _ancestor(start, qn("w:sdt"))
+    holder = _ancestor(start, W_SDT)
     if holder is not None:
         return read_control(holder)
-    cell = _ancestor(start, qn("w:tc"))
+    cell = _ancestor(start, W_TC)
     if cell is not None:
         return _from_cell(cell)
     for sibling in start.itersiblings():
-        if sibling.tag == qn("w:sdt"):
+        if sibling.tag == W_SDT:
             return read_control(sibling)
-        if sibling.tag == qn("w:bookmarkEnd"):
+        if sibling.tag == W_BOOKMARK_END:
             break
     paragraph = start.getparent()
     return text_of(paragraph) if paragraph is not None else ""
@@ -181,7 +246,7 @@ def _column_cells(table: Table, header: etree._Element | None) -> list[int | Non
     row's labels for a form issued with other columns (an older version of the form), where a
     column whose label is not in the header is not on the form (None)."""
     wanted = [normalise_label(c.label) for c in table.columns]
-    cells = header.findall(qn("w:tc")) if header is not None else []
+    cells = list(header.iterchildren(W_TC)) if header is not None else []
     labels = [normalise_label(text_of(c)) for c in cells]
     if labels[: len(wanted)] == wanted or not any(w in labels for w in wanted):
         return list(range(len(wanted)))
@@ -198,18 +263,17 @@ def _column_cells(table: Table, header: etree._Element | None) -> list[int | Non
 
 def _read_table(model: FormModel, table: Table, node: etree._Element, read: FormRead,
                 language: str) -> list[dict[str, Any]]:
-    rows = node.findall(qn("w:tr"))
+    rows = list(node.iterchildren(W_TR))
     header = _header_row_index(rows, table)
     where = _column_cells(table, rows[header] if rows else None)
     read.missing.extend(c.pointer for c, i in zip(table.columns, where, strict=True) if i is None)
     items: list[dict[str, Any]] = []
     for row in rows[header + 1:]:
-        cells = row.findall(qn("w:tc"))
+        cells = list(row.iterchildren(W_TC))
         # Cells can hide inside row- or cell-level content controls (LibreOffice, Word).
         if not cells:
-            cells = row.findall(f".//{qn('w:tc')}")
-        raws = [(col, _from_cell(cells[i]), text_of(cells[i]))
-                for col, i in zip(table.columns, where, strict=True)
+            cells = list(row.iter(W_TC))
+        raws = [(col, *_cell_raw(cells[i])) for col, i in zip(table.columns, where, strict=True)
                 if i is not None and i < len(cells)]
         got = table_item(model, table, len(items), raws,
                          lambda f, raw: coerce(f, raw, language), language)

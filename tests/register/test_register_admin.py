@@ -28,7 +28,13 @@ from pepforms.register import (
     term_status,
     upgrade,
 )
-from pepforms.register.engine import alembic_config, head_version, resolve_url, schema_version
+from pepforms.register.engine import (
+    LATEST_VERSION,
+    alembic_config,
+    head_version,
+    resolve_url,
+    schema_version,
+)
 from pepforms.register.tables import metadata
 
 from .conftest import finding, issued_form, received
@@ -104,6 +110,11 @@ def test_purge_removes_old_terms_after_a_dry_run(reg: Register) -> None:
     if reg.path is not None:  # SQLite: the removed name is gone from the file itself
         for path in reg.path.parent.glob("register.sqlite*"):
             assert b"Zebedeeoldterm" not in path.read_bytes(), path
+
+
+def test_the_latest_version_is_alembics_head() -> None:
+    # A register at LATEST_VERSION is opened without Alembic: it must be the newest migration.
+    assert LATEST_VERSION == head_version()
 
 
 def test_a_new_register_starts_at_the_current_version(reg: Register) -> None:
