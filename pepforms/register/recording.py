@@ -69,12 +69,6 @@ def _insert_statement(dialect: str, table: Table, keys: tuple[str, ...]) -> Inse
     return sqlite_insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
-def _jsonable(value: Any) -> Any:
-    """Values as JSON keeps them: dates as YYYY-MM-DD."""
-    return json.loads(json.dumps(value, default=lambda v: v.isoformat()
-                                 if isinstance(v, dt.date) else str(v)))
-
-
 def _as_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
@@ -93,15 +87,25 @@ def _term(text: str) -> Term:
         raise RegisterError(f"The term '{text}' is not a term: {exc}") from None
 
 
-def _issued_row(form: IssuedForm, by: str, now: dt.datetime) -> dict[str, Any]:
+def _due(form: IssuedForm, term: Term, planned: dt.date | None, memo: dict[Any, Any]) -> Any:
+    """The form's due dates; a batch's forms share a few sets, so each is worked out once."""
+    key = (form.authority, term, planned, form.date_entered_care, form.date_joined_school)
+    if key not in memo:
+        try:
+            config = authorities.settings(form.authority)
+        except SchemaError as exc:
+            raise RegisterError(str(exc)) from None
+        memo[key] = due_dates(term, config, planned_meeting=planned,
+                              entered_care=form.date_entered_care,
+                              joined_school=form.date_joined_school)
+    return memo[key]
+
+
+def _issued_row(form: IssuedForm, by: str, now: dt.datetime,
+                memo: dict[Any, Any] | None = None) -> dict[str, Any]:
     term = _term(form.term)
-    try:
-        config = authorities.settings(form.authority)
-    except SchemaError as exc:
-        raise RegisterError(str(exc)) from None
     planned = _as_date(form.prefill.get(MEETING_POINTER))
-    dates = due_dates(term, config, planned_meeting=planned, entered_care=form.date_entered_care,
-                      joined_school=form.date_joined_school)
+    dates = _due(form, term, planned, {} if memo is None else memo)
     return {
         "form_id": form.form_id, "sha256": form.sha256, "authority": form.authority,
         "phase": form.phase, "term": str(term), "term_key": term_key(term),
@@ -110,7 +114,8 @@ def _issued_row(form: IssuedForm, by: str, now: dt.datetime) -> dict[str, Any]:
         "school_name": form.school_name, "school_urn": form.school_urn,
         "dt_email": form.dt_email, "schema_id": form.schema_id,
         "schema_version": form.schema_version, "file_path": form.file_path,
-        "prefill": _jsonable(dict(form.prefill)), "prefill_digest": form.prefill_digest,
+        # JSON written by the engine's serializer (engine.json_text: dates as YYYY-MM-DD).
+        "prefill": dict(form.prefill), "prefill_digest": form.prefill_digest,
         "date_entered_care": form.date_entered_care,
         "date_joined_school": form.date_joined_school, "planned_meeting": planned,
         "meeting_by": dates.meeting_by, "return_by": dates.return_by,
@@ -125,8 +130,8 @@ def record_issued(reg: Register, forms: Sequence[IssuedForm], *, by: str = "") -
     A form already recorded with the same file (form id and SHA-256) is left as it is; the same
     form id with a new file is a re-issue, and the newest one is the form as it stands.
     """
-    now = _now()
-    rows = [_issued_row(form, by, now) for form in forms]
+    now, memo = _now(), dict[Any, Any]()
+    rows = [_issued_row(form, by, now, memo) for form in forms]
     if not rows:
         return 0
     with reg.writing() as conn:
