@@ -122,6 +122,9 @@ class Recorder:
         self.received = received
         self.recorded = 0
         self._children: dict[str, dict[str, str]] = {}  # term → the children issued forms
+        from pepforms.register import IssuedIndex
+
+        self._index = IssuedIndex()  # the issued forms, looked up once per term
 
     def __call__(self, result: FormResult) -> None:
         from pepforms.register import record_version
@@ -129,7 +132,7 @@ class Recorder:
         check_against_issued(self.reg, result)
         if result.email_subject and result.term:
             self._check_email(result)
-        record_version(self.reg, received_version(result, self.received))
+        record_version(self.reg, received_version(result, self.received), self._index)
         self.recorded += 1
 
 

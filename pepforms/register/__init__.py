@@ -39,6 +39,7 @@ from pepforms.register.models import (
     TermStatus,
 )
 from pepforms.register.recording import (
+    IssuedIndex,
     UnknownForm,
     find_form_id,
     issued_values,
@@ -52,7 +53,7 @@ from pepforms.register.recording import (
 from pepforms.register.status import term_status
 
 __all__ = [
-    "STATES", "DueItem", "FormState", "IssuedForm", "PurgeResult", "ReceivedVersion",
+    "STATES", "DueItem", "FormState", "IssuedForm", "IssuedIndex", "PurgeResult", "ReceivedVersion",
     "RecordedVersion", "Register", "RegisterError", "RegisterInfo", "RegisterOutdated",
     "TermStatus", "UnknownForm", "default_path", "due", "due_ics", "find_form_id",
     "issued_values", "open_register", "purge", "record_finalised", "record_issued", "record_qa",

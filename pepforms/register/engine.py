@@ -84,9 +84,13 @@ def _prepare_sqlite_file(path: Path) -> None:
     """Create the file 0600 (and a missing folder 0700) before SQLite does, with looser rights."""
     if path.exists():
         return
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True)
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    # Two commands may create the register at the same moment: whoever is second finds the
+    # folder, or the file, already made, and uses it.
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
     os.close(fd)
 
 
@@ -94,6 +98,24 @@ def json_text(value: Any) -> str:
     """How the register keeps JSON: dates as YYYY-MM-DD, anything else JSON lacks as text."""
     return json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, dt.date)
                       else str(v))
+
+
+def _wal(cursor: Any) -> None:
+    """WAL mode. Two commands opening a brand-new register at once can find the file locked
+    while the other switches it to WAL (SQLite does not wait its busy timeout for that), so
+    this waits its turn as any other write would."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_engine(parsed: URL) -> Engine:
@@ -109,8 +131,9 @@ def _sqlite_engine(parsed: URL) -> Engine:
         # The driver's own transaction handling is turned off so that ours (below) applies.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", f"busy_timeout={BUSY_TIMEOUT_MS}", "foreign_keys=ON",
-                       "synchronous=NORMAL", "secure_delete=ON"):
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        _wal(cursor)
+        for pragma in ("foreign_keys=ON", "synchronous=NORMAL", "secure_delete=ON"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

@@ -13,6 +13,7 @@ import getpass
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, bindparam, func, select
@@ -235,16 +236,69 @@ def _insert_version(dialect: str) -> Insert:
     return _insert_statement(dialect, versions, ("sha256",)).returning(versions.c.id)
 
 
-def record_version(reg: Register, version: ReceivedVersion) -> RecordedVersion:
+@dataclass
+class _Issued:
+    form_id: str
+    authority: str
+    term: str
+    term_key: int
+    child_id: str
+    return_by: dt.date | None
+    versions: int
+
+
+class IssuedIndex:
+    """A batch's view of the issued forms: each term's forms (what recording a version needs of
+    them, and how many versions each has) loaded in one query when the batch first meets the
+    term, instead of one query per file. A form it does not hold (issued in another term, or
+    since) is looked up as before."""
+
+    def __init__(self) -> None:
+        self._terms: set[str] = set()
+        self._forms: dict[str, _Issued] = {}
+        self._by_child: dict[tuple[str, str], list[str]] = {}
+
+    def _load(self, conn: Connection, term: str) -> None:
+        self._terms.add(term)
+        counts: dict[str, int] = dict(conn.execute(  # type: ignore[arg-type]
+            select(versions.c.form_id, func.count()).where(versions.c.term == term)
+            .group_by(versions.c.form_id)).all())
+        for row in conn.execute(select(*_MATCH_COLUMNS).where(issued.c.term == term)
+                                .order_by(issued.c.id)):  # the latest issue last: it stands
+            if row.form_id not in self._forms:
+                self._by_child.setdefault((row.child_id, term), []).append(row.form_id)
+            self._forms[row.form_id] = _Issued(*row, versions=int(counts.get(row.form_id, 0)))
+
+    def match(self, conn: Connection, version: ReceivedVersion) -> Any:
+        try:
+            term = str(Term.parse(version.term)) if version.term else ""
+        except ValueError:
+            term = ""
+        if term and term not in self._terms:
+            self._load(conn, term)
+        form = self._forms.get(version.form_id) if version.form_id else None
+        if form is None and term and version.child_id:
+            ids = self._by_child.get((version.child_id, term), [])
+            form = self._forms[ids[0]] if len(ids) == 1 else None
+        return form if form is not None else _match(conn, version)
+
+    def recorded(self, form_id: str | None) -> None:
+        if form_id in self._forms:
+            self._forms[form_id].versions += 1
+
+
+def record_version(reg: Register, version: ReceivedVersion,
+                   index: IssuedIndex | None = None) -> RecordedVersion:
     """Record a received file as a version of its issued form (or as unmatched), with its findings.
 
     Idempotent by the file's SHA-256: the same file checked again returns the version already
-    recorded (new=False). The version and its findings are one transaction.
+    recorded (new=False). The version and its findings are one transaction. A batch passes one
+    `index` for all its files, so that the issued forms are looked up once per term.
     """
     if version.status not in VERSION_STATUSES:
         raise ValueError(f"status must be one of {', '.join(VERSION_STATUSES)}")
     with reg.writing() as conn:
-        form = _match(conn, version)
+        form = index.match(conn, version) if index is not None else _match(conn, version)
         row = _version_row(version, form, _now())
         inserted = conn.execute(_insert_version(conn.dialect.name), row).first()
         if inserted is None:  # this very file was recorded before (or a moment ago, elsewhere)
@@ -254,13 +308,17 @@ def record_version(reg: Register, version: ReceivedVersion) -> RecordedVersion:
         version_id = int(inserted.id)
         if version.findings:
             conn.execute(findings.insert(), [_finding_row(version_id, f) for f in version.findings])
-        return RecordedVersion(version_id, row["form_id"], True,
-                               int(form.versions) + 1 if form is not None else 0)
+        number = int(form.versions) + 1 if form is not None else 0
+    if index is not None:  # only once the version is committed
+        index.recorded(row["form_id"])
+    return RecordedVersion(version_id, row["form_id"], True, number)
 
 
 def record_versions(reg: Register, received: Sequence[ReceivedVersion]) -> list[RecordedVersion]:
     """Record each file in its own transaction: a crash leaves every completed file recorded."""
-    return [record_version(reg, version) for version in received]
+    index = IssuedIndex()
+    with reg.batch():
+        return [record_version(reg, version, index) for version in received]
 
 
 def _fact_key(*parts: Any) -> str:
