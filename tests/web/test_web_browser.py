@@ -70,7 +70,6 @@ def go(driver: Any, find: Callable[[], Any], timeout: float = 90) -> None:
 
     The element is looked up afresh when the page was still settling (a node replaced)."""
     from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     for attempt in range(3):
@@ -82,7 +81,17 @@ def go(driver: Any, find: Callable[[], Any], timeout: float = 90) -> None:
             if attempt == 2:
                 raise
             time.sleep(0.3)
-    WebDriverWait(driver, timeout, poll_frequency=0.1).until(expected_conditions.staleness_of(old))
+    def gone(_: Any) -> bool:
+        # The old page's root is stale once the next page has replaced it. Chromium sometimes
+        # says so as "Node with given id does not belong to the document" (a WebDriverException,
+        # not a StaleElementReferenceException, which is all staleness_of() allows for).
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(driver, timeout, poll_frequency=0.1).until(gone)
     WebDriverWait(driver, timeout, poll_frequency=0.1).until(
         lambda d: d.execute_script("return document.readyState") == "complete")
 
