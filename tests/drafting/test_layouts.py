@@ -5,25 +5,21 @@ lacks, and goes through template build, generate, fill and read; the round trip 
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
 
 from pepforms.cli import main
-from pepforms.forms import build_templates, check_templates, form_content
+from pepforms.forms import build_templates, check_templates
 from pepforms.resources import samples_dir
 from pepforms.roster import Child, read_roster
 from pepforms.schema import form_model
 
-from ..conftest import TERM, blank_form, examples
-from ..test_roundtrip import _check_round_trip, shape_schema, shape_strategy
+from ..conftest import TERM, examples
 from .layouts import LAYOUTS
-from .test_authority_new import _draft, _kinds, _share, _y1_11_roster
+from .test_authority_new import _draft, _kinds, _share, _y1_11_roster, round_trip_on_draft
 
 
 @pytest.fixture()
@@ -135,14 +131,4 @@ def test_round_trip_on_a_layouts_draft(tmp_path: Path, layout: str,
         _draft(tmp_path, build(), "layoutshire")
         build_templates("layoutshire")
         assert check_templates("layoutshire") == {"y1-11": []}
-        model = form_model("layoutshire", "y1-11")
-        blank = blank_form("layoutshire", child, "y1-11")
-        prefilled = form_content(model, child, TERM)
-
-        @settings(max_examples=examples(15), deadline=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-        @given(y=shape_strategy(shape_schema(model)))
-        def round_trip(y: dict[str, Any]) -> None:
-            _check_round_trip("layoutshire", "y1-11", blank, prefilled, copy.deepcopy(y))
-
-        round_trip()
+        round_trip_on_draft("layoutshire", child, examples(15))
