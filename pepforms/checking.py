@@ -164,11 +164,8 @@ def check_email(path: Path, options: CheckOptions = CheckOptions()) -> list[Form
     if left:
         add_finding(results[0], make("email-too-many-files", detail=str(MAX_EMAIL_FORMS),
                                      value=_some([printable(a.name) for a in left])))
-    children = {c.child_id: f"{c.first_name} {c.last_name}"
-                for c in (options.roster or {}).values()}
-    children.update({r.child_id: r.child_name for r in results if r.child_id})
-    for result in results:
-        check_named_child(result, children)
+    # Which child the subject names is checked by the batch (validate), once every child it
+    # meets is known, and by the register's Recorder.
     return results
 
 
