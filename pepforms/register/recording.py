@@ -12,7 +12,8 @@ import functools
 import getpass
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,6 +237,89 @@ def _insert_version(dialect: str) -> Insert:
     return _insert_statement(dialect, versions, ("sha256",)).returning(versions.c.id)
 
 
+def _write(conn: Connection, row: dict[str, Any],
+           found: Sequence[Mapping[str, Any]]) -> int | None:
+    """Insert the version and its findings; None when this very file is recorded already."""
+    inserted = conn.execute(_insert_version(conn.dialect.name), row).first()
+    if inserted is None:
+        return None
+    version_id = int(inserted.id)
+    if found:
+        conn.execute(findings.insert(), [_finding_row(version_id, f) for f in found])
+    return version_id
+
+
+# SQLite's two statements for a version, given to the driver itself in the transaction
+# SQLAlchemy began: a batch writes them for every file, and SQLAlchemy's own work for them cost
+# as much as the database's. The values are converted by the columns' own SQLAlchemy types, so
+# what is stored is exactly what SQLAlchemy would store (and reads back through it the same).
+_VERSION_COLUMNS = tuple(c.name for c in versions.c if c.name != "id")
+_FINDING_COLUMNS = ("version_id", "code", "severity", "pointer", "section", "role", "message")
+_SQLITE_VERSION = (f"INSERT INTO versions ({', '.join(_VERSION_COLUMNS)}) "
+                   f"VALUES ({', '.join('?' * len(_VERSION_COLUMNS))}) "
+                   "ON CONFLICT (sha256) DO NOTHING RETURNING id")
+_SQLITE_FINDINGS = (f"INSERT INTO findings ({', '.join(_FINDING_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(_FINDING_COLUMNS))})")
+
+
+@functools.lru_cache(maxsize=16)  # one per engine's dialect
+def _converters(dialect: Any) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, versions.c[name].type.bind_processor(dialect))
+                 for name in _VERSION_COLUMNS)
+
+
+def _sqlite_insert(cursor: Any, dialect: Any, row: dict[str, Any],
+                   found: Sequence[Mapping[str, Any]]) -> int | None:
+    params = tuple(row[name] if convert is None else convert(row[name])
+                   for name, convert in _converters(dialect))
+    inserted = cursor.execute(_SQLITE_VERSION, params).fetchone()
+    if inserted is None:
+        return None
+    if found:
+        rows = (_finding_row(inserted[0], f) for f in found)
+        cursor.executemany(_SQLITE_FINDINGS, [tuple(r[c] for c in _FINDING_COLUMNS) for r in rows])
+    return int(inserted[0])
+
+
+def _sqlite_number(cursor: Any, form_id: str | None, version_id: int) -> int:
+    if form_id is None:
+        return 0
+    return int(cursor.execute("SELECT count(*) FROM versions WHERE form_id = ? AND id <= ?",
+                              (form_id, version_id)).fetchone()[0])
+
+
+def _record_on_sqlite(reg: Register, version: ReceivedVersion,
+                      index: IssuedIndex | None) -> RecordedVersion:
+    """record_version on SQLite: the issued form is found first (in the batch's index, or in a
+    read transaction), then the version, its findings and its number in one write transaction."""
+    if index is not None:
+        form = index.match(reg, version)
+    else:
+        with reg.reading() as conn:
+            form = _match(conn, version)
+    row = _version_row(version, form, _now())
+    with reg.sqlite_writing() as cursor:
+        version_id = _sqlite_insert(cursor, reg.engine.dialect, row, version.findings)
+        if version_id is None:  # this very file was recorded before (or a moment ago, elsewhere)
+            known_id, form_id = cursor.execute("SELECT id, form_id FROM versions WHERE sha256 = ?",
+                                               (version.sha256,)).fetchone()
+            return RecordedVersion(known_id, form_id, False,
+                                   _sqlite_number(cursor, form_id, known_id))
+        number = _sqlite_number(cursor, row["form_id"], version_id)
+    if index is not None:
+        index.recorded(row["form_id"])
+    return RecordedVersion(version_id, row["form_id"], True, number)
+
+
+@contextmanager
+def _connection(source: Connection | Register) -> Iterator[Connection]:
+    if isinstance(source, Register):
+        with source.reading() as conn:
+            yield conn
+    else:
+        yield source
+
+
 @dataclass
 class _Issued:
     form_id: str
@@ -269,18 +353,29 @@ class IssuedIndex:
                 self._by_child.setdefault((row.child_id, term), []).append(row.form_id)
             self._forms[row.form_id] = _Issued(*row, versions=int(counts.get(row.form_id, 0)))
 
-    def match(self, conn: Connection, version: ReceivedVersion) -> Any:
+    def match(self, source: Connection | Register, version: ReceivedVersion) -> Any:
+        """The issued form a file is a version of. `source` is the connection of the transaction
+        it is recorded in, or the register, read only when the index does not know the form."""
         try:
             term = str(Term.parse(version.term)) if version.term else ""
         except ValueError:
             term = ""
-        if term and term not in self._terms:
-            self._load(conn, term)
+        if not term or term in self._terms:
+            form = self._known(version, term)
+            if form is not None:
+                return form
+        with _connection(source) as conn:
+            if term and term not in self._terms:
+                self._load(conn, term)
+            form = self._known(version, term)
+            return form if form is not None else _match(conn, version)
+
+    def _known(self, version: ReceivedVersion, term: str) -> _Issued | None:
         form = self._forms.get(version.form_id) if version.form_id else None
         if form is None and term and version.child_id:
             ids = self._by_child.get((version.child_id, term), [])
             form = self._forms[ids[0]] if len(ids) == 1 else None
-        return form if form is not None else _match(conn, version)
+        return form
 
     def recorded(self, form_id: str | None) -> None:
         if form_id in self._forms:
@@ -297,17 +392,16 @@ def record_version(reg: Register, version: ReceivedVersion,
     """
     if version.status not in VERSION_STATUSES:
         raise ValueError(f"status must be one of {', '.join(VERSION_STATUSES)}")
+    if reg.dialect == "sqlite":
+        return _record_on_sqlite(reg, version, index)
     with reg.writing() as conn:
         form = index.match(conn, version) if index is not None else _match(conn, version)
         row = _version_row(version, form, _now())
-        inserted = conn.execute(_insert_version(conn.dialect.name), row).first()
-        if inserted is None:  # this very file was recorded before (or a moment ago, elsewhere)
+        version_id = _write(conn, row, version.findings)
+        if version_id is None:  # this very file was recorded before (or a moment ago, elsewhere)
             known = conn.execute(_KNOWN_FILE, {"sha256": version.sha256}).one()
             return RecordedVersion(known.id, known.form_id, False,
                                    _number(conn, known.form_id, known.id))
-        version_id = int(inserted.id)
-        if version.findings:
-            conn.execute(findings.insert(), [_finding_row(version_id, f) for f in version.findings])
         number = int(form.versions) + 1 if form is not None else 0
     if index is not None:  # only once the version is committed
         index.recorded(row["form_id"])

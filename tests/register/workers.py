@@ -51,14 +51,25 @@ def crash_during_batch(url: str, files: int, crash_at: int) -> None:
     """Record `files` versions; the process is killed inside the crash_at-th one's transaction,
     after its version row is written and while its findings are being written."""
     reg = open_register(url)
-    seen = {"findings": 0}
+    seen = {"versions": 0}
 
-    @event.listens_for(reg.engine, "before_cursor_execute")
-    def _crash(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO FINDINGS"):
-            seen["findings"] += 1
-            if seen["findings"] == crash_at:
-                os.kill(os.getpid(), signal.SIGKILL)
+    def _statement(statement: str) -> None:
+        text = statement.lstrip().upper()
+        if text.startswith("INSERT INTO VERSIONS"):
+            seen["versions"] += 1
+        elif text.startswith("INSERT INTO FINDINGS") and seen["versions"] == crash_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    if reg.dialect == "sqlite":  # pepforms gives SQLite these statements itself: as SQLite runs them
+        @event.listens_for(reg.engine, "connect")
+        def _trace(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.set_trace_callback(_statement)
+
+        reg.engine.dispose()  # so that every connection from here on is traced
+    else:
+        @event.listens_for(reg.engine, "before_cursor_execute")
+        def _crash(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            _statement(statement)
 
     form = forms()[0]
     record_issued(reg, [form])
