@@ -34,6 +34,7 @@ from pepforms.validate.verdict import in_form_order
 
 if TYPE_CHECKING:
     from pepforms.annotating import Annotated
+    from pepforms.emails import Attachment, SavedEmail
     from pepforms.register import Register
 
 # Every kind of file a school might send back, so that none is skipped without a word.
@@ -133,7 +134,6 @@ def check_email(path: Path, options: CheckOptions = CheckOptions()) -> list[Form
     """Every PEP form attached to one saved email (.eml or .msg), each received on the day the
     email arrived unless the options say otherwise; an email with no form is one finding."""
     from pepforms.emails import MAX_EMAIL_BYTES, MAX_EMAIL_FORMS, EmailProblem, read_email
-    from pepforms.fileio import safe_name
     from pepforms.reading import Unreadable, read_form_file_bytes
 
     try:
@@ -143,23 +143,14 @@ def check_email(path: Path, options: CheckOptions = CheckOptions()) -> list[Form
         return [FormResult(path=str(path), status="unreadable", findings=[exc.finding])]
     except Unreadable as exc:
         return [FormResult(path=str(path), status="unreadable", findings=[exc.finding])]
-    forms = [a for a in saved.attachments if Path(a.name).suffix.lower() in FORM_SUFFIXES]
+    forms, left = _attached_forms(saved)
     if not forms:
         others = [printable(a.name) for a in saved.attachments]
         listing = ("it has " + _some(others)) if others else "it has no attachments"
         return [FormResult(path=str(path), status="unreadable", email=str(path),
                            findings=[make("email-no-form", detail=listing)])]
-    left = forms[MAX_EMAIL_FORMS:]
-    forms = forms[:MAX_EMAIL_FORMS]
     dated = replace(options, received=options.received or saved.received)
-    results, names = [], set()
-    for attachment in forms:
-        name = safe_name(attachment.name, "form.docx")
-        stem, n = Path(name), 2
-        while name.casefold() in names:
-            name, n = f"{stem.stem} ({n}){stem.suffix}", n + 1
-        names.add(name.casefold())
-        results.append(_email_form(path, name, attachment.data, dated))
+    results = [_email_form(path, name, attachment.data, dated) for name, attachment in forms]
     results = _tidy_email(results, saved.subject)
     if left:
         add_finding(results[0], make("email-too-many-files", detail=str(MAX_EMAIL_FORMS),
@@ -167,6 +158,73 @@ def check_email(path: Path, options: CheckOptions = CheckOptions()) -> list[Form
     # Which child the subject names is checked by the batch (validate), once every child it
     # meets is known, and by the register's Recorder.
     return results
+
+
+def _attached_forms(saved: SavedEmail) -> tuple[list[tuple[str, Attachment]], list[Attachment]]:
+    """The email's attachments that may be forms, each with the name reports give it inside the
+    email (made safe, and unique: a second `PEP.docx` is `PEP (2).docx`), up to the most read;
+    and those left over."""
+    from pepforms.emails import MAX_EMAIL_FORMS
+    from pepforms.fileio import safe_name
+
+    candidates = [a for a in saved.attachments if Path(a.name).suffix.lower() in FORM_SUFFIXES]
+    named, names = [], set()
+    for attachment in candidates[:MAX_EMAIL_FORMS]:
+        name = safe_name(attachment.name, "form.docx")
+        stem, n = Path(name), 2
+        while name.casefold() in names:
+            name, n = f"{stem.stem} ({n}){stem.suffix}", n + 1
+        names.add(name.casefold())
+        named.append((name, attachment))
+    return named, candidates[MAX_EMAIL_FORMS:]
+
+
+def attached_form_names(path: Path) -> list[str]:
+    """The names of the forms attached to a saved email, as reports name them inside it
+    (`RE PEP.eml/Form.docx`); none when it cannot be read or has no form."""
+    from pepforms.emails import MAX_EMAIL_BYTES, EmailProblem, read_email
+    from pepforms.reading import Unreadable, read_form_file_bytes
+
+    try:
+        saved = read_email(path, read_form_file_bytes(path, MAX_EMAIL_BYTES))
+    except (EmailProblem, Unreadable):
+        return []
+    return [name for name, _ in _attached_forms(saved)[0]]
+
+
+def form_in_email(path: Path) -> tuple[Path, str] | None:
+    """(the saved email, "") for an email; (the email, the form's name) for a form named inside
+    its email as reports name it (`inbox/RE PEP.eml/Form.docx`); None for anything else."""
+    from pepforms.emails import is_email
+
+    if is_email(path) and not path.is_dir():
+        return path, ""
+    if not path.exists() and is_email(path.parent) and path.parent.is_file():
+        return path.parent, path.name
+    return None
+
+
+def check_one_form(path: Path, options: CheckOptions = CheckOptions()) -> FormResult:
+    """One returned form: a file, the one form attached to a saved email, or a form named
+    inside its email (`RE PEP.eml/Form.docx`). Raises PepformsError when an email holds several
+    forms and none is named, or not the one named."""
+    inside = form_in_email(path)
+    if inside is None:
+        return check_file(path, options)
+    email, name = inside
+    results = check_email(email, options)
+    if name:
+        chosen = [r for r in results if r.email and Path(r.path).name == name]
+        if not chosen:
+            raise PepformsError(f"{printable(str(email))} has no form called {printable(name)} "
+                                "attached.")
+        return chosen[0]
+    if len(results) > 1:
+        names = [printable(Path(r.path).name) for r in results]
+        raise PepformsError(f"{printable(str(email))} has {len(results)} forms attached "
+                            f"({_some(names)}): finalise them into a folder (--out FOLDER), or "
+                            f"name one, as in {printable(str(email / Path(results[0].path).name))}.")
+    return results[0]
 
 
 def _some(names: list[str], most: int = 10) -> str:

@@ -23,6 +23,7 @@ from pepforms.terminal import printable
 
 if TYPE_CHECKING:
     from pepforms.calendar import Term
+    from pepforms.grades import QaDecision
     from pepforms.register import Register
     from pepforms.report.model import Report
 
@@ -362,7 +363,9 @@ def finalise(paths: tuple[Path, ...], out: Path, password_file: Path | None,
 
     One form and `-o NAME.pdf` writes that PDF. Files and folders with `--out FOLDER` write a
     PDF for each form, keeping the sub-folders; a form that cannot be finalised is reported and
-    the others are still done. Each finalised form is recorded in the term register.
+    the others are still done. A saved email (.eml, .msg) gives its attached forms (one of
+    several named as `RE.eml/Form.docx`). Each record shows the register's QA decision, and
+    each finalised form is recorded in the term register.
 
     \b
     Examples:
@@ -386,6 +389,13 @@ def _recorded(reg: Register | None, form_id: str, pdf: Path) -> None:
         click.echo(f"Recorded {form_id} as finalised in the term register.")
 
 
+def _judgements(reg: Register | None) -> dict[str, QaDecision]:
+    """The QA officer's decisions in the register, which each finalised record shows."""
+    from pepforms.recording import qa_decisions
+
+    return qa_decisions(reg) if reg is not None else {}
+
+
 def _finalise_one(form: Path, out: Path, password_file: Path | None, allow_findings: bool,
                   force: bool, reg: Register | None) -> None:
     from pepforms.finalising import HasErrors
@@ -394,7 +404,7 @@ def _finalise_one(form: Path, out: Path, password_file: Path | None, allow_findi
 
     try:
         done = run(form, out, password_file=password_file, allow_findings=allow_findings,
-                   force=force)
+                   force=force, judgements=_judgements(reg))
     except HasErrors as exc:
         print_report(Report([exc.result]), verbose=False)
         click.echo(f"{form} has errors, so it was not finalised. Fix them, or use "
@@ -416,7 +426,8 @@ def _finalise_many(paths: tuple[Path, ...], out_dir: Path, password_file: Path |
     with progress_bar("form") as bar:
         outcomes = finalise_many(paths, out_dir, jobs=jobs, force=force,
                                  allow_findings=allow_findings, password_file=password_file,
-                                 progress=bar.update, on_total=bar.set_total)
+                                 judgements=_judgements(reg), progress=bar.update,
+                                 on_total=bar.set_total)
     if not outcomes:
         _fail("no forms found in " + ", ".join(str(p) for p in paths) + ".")
     protected = " (encrypted)" if password_file else ""

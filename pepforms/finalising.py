@@ -14,9 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from pepforms.calendar import Term
-from pepforms.checking import CheckOptions, FormResult, check_file, collect_paths
+from pepforms.checking import (
+    CheckOptions,
+    FormResult,
+    attached_form_names,
+    check_one_form,
+    collect_paths,
+    form_in_email,
+)
 from pepforms.errors import OutputExistsError, PepformsError
-from pepforms.fanout import fan_out
+from pepforms.fanout import chunks, fan_out
 from pepforms.fileio import atomic_write
 from pepforms.findings import ERROR, Finding
 from pepforms.pdf.record import render_record
@@ -81,14 +88,15 @@ def record_for_instance(authority: str, phase: str, instance: Mapping[str, Any])
 
 def finalise_form(path: Path, *, allow_findings: bool = False,
                   options: CheckOptions | None = None, qa: QaDecision | None = None,
-                  finalised_by: str | None = None,
-                  finalised_on: date | None = None) -> Finalised:
-    """Check a returned form and render its record; refuse a form with errors unless allowed."""
-    result = check_file(path, options or CheckOptions())
+                  finalised_by: str | None = None, finalised_on: date | None = None,
+                  judgements: Mapping[str, QaDecision] | None = None) -> Finalised:
+    """Check a returned form (a file, the one form attached to a saved email, or a form named
+    inside its email) and render its record; refuse a form with errors unless allowed."""
+    result = check_one_form(path, options or CheckOptions())
     if result.status == "unreadable" or result.instance is None:
         raise PepformsError(f"{path} could not be finalised: {_why_unreadable(result)}")
-    return _finalised(result, allow_findings, qa=qa, finalised_by=finalised_by,
-                      finalised_on=finalised_on)
+    return _finalised(result, allow_findings, qa=qa or (judgements or {}).get(result.form_id),
+                      finalised_by=finalised_by, finalised_on=finalised_on)
 
 
 def _why_unreadable(result: FormResult) -> str:
@@ -128,14 +136,17 @@ def _protected(pdf: bytes, password: str | None) -> bytes:
 def finalise(path: Path, out: Path, *, password_file: Path | None = None,
              allow_findings: bool = False, force: bool = False,
              options: CheckOptions | None = None, qa: QaDecision | None = None,
-             finalised_by: str | None = None, finalised_on: date | None = None) -> Finalised:
+             finalised_by: str | None = None, finalised_on: date | None = None,
+             judgements: Mapping[str, QaDecision] | None = None) -> Finalised:
     """Write the finalised record of `path` to `out` (AES-256 encrypted with a password file).
 
     `finalised_by` and `finalised_on` say who finalised it and when, and `qa` is the QA
-    officer's judgement once the register has one; the record shows each that is given."""
+    officer's judgement once the register has one (or `judgements`, the register's by form id);
+    the record shows each that is given."""
     password = _password(password_file)
     done = finalise_form(path, allow_findings=allow_findings, options=options, qa=qa,
-                         finalised_by=finalised_by, finalised_on=finalised_on)
+                         finalised_by=finalised_by, finalised_on=finalised_on,
+                         judgements=judgements)
     atomic_write(out, _protected(done.pdf, password), force=force)
     return done
 
@@ -177,15 +188,26 @@ class _Item:
 
 def targets(paths: Iterable[Path], out_dir: Path) -> list[tuple[Path, Path]]:
     """(form, PDF) pairs: a file given goes to `out_dir/<name>.pdf`; the forms in a folder keep
-    their sub-folders under `out_dir`."""
+    their sub-folders under `out_dir`. A form attached to a saved email is named inside it, as
+    reports name it (`RE PEP.eml/Form.docx`), and goes to `<the email's name>/Form.pdf`."""
     pairs = []
     for path in paths:
         if path.is_dir():
             pairs += [(f, out_dir / f.relative_to(path).with_suffix(".pdf"))
-                      for f in collect_paths([path])]
+                      for f in collect_paths([path], emails=True)]
         else:
             pairs.append((path, out_dir / Path(path.name).with_suffix(".pdf")))
-    return pairs
+    return [pair for source, out in pairs for pair in _each_form(source, out)]
+
+
+def _each_form(source: Path, out: Path) -> list[tuple[Path, Path]]:
+    inside = form_in_email(source)
+    if inside is None or inside[1]:
+        return [(source, out)]
+    names = attached_form_names(source)  # none: the email is reported as it is (no form, damaged)
+    folder = out.with_suffix("")
+    return [(source / name, folder / Path(name).with_suffix(".pdf")) for name in names] or \
+        [(source, out)]
 
 
 def _check_targets(pairs: list[tuple[Path, Path]], force: bool) -> None:
@@ -208,14 +230,21 @@ def _check_targets(pairs: list[tuple[Path, Path]], force: bool) -> None:
                                 "--force to replace them.")
 
 
-def _finalise_item(item: _Item) -> FinaliseOutcome:
+def _finalise_run(run: tuple[list[_Item], Mapping[str, QaDecision]]) -> list[FinaliseOutcome]:
+    """A run of files, with the QA officer's judgements (handed to a process once per run)."""
+    items, judgements = run
+    return [_finalise_item(item, judgements) for item in items]
+
+
+def _finalise_item(item: _Item, judgements: Mapping[str, QaDecision]) -> FinaliseOutcome:
     """One file's outcome; never raises for a problem with the file."""
     try:
-        checked = check_file(item.source, item.options)
+        checked = check_one_form(item.source, item.options)
         if checked.status == "unreadable" or checked.instance is None:
             return FinaliseOutcome(item.source, item.out, FAILED, _why_unreadable(checked),
                                    checked)
-        done = _finalised(checked, item.allow_findings)
+        done = _finalised(checked, item.allow_findings,
+                          qa=judgements.get(checked.form_id))
         atomic_write(item.out, _protected(done.pdf, item.password), force=item.force)
     except HasErrors as exc:
         return FinaliseOutcome(item.source, item.out, REFUSED,
@@ -238,12 +267,15 @@ def _finalise_item(item: _Item) -> FinaliseOutcome:
 def finalise_many(paths: Iterable[Path], out_dir: Path, *, jobs: int = 1, force: bool = False,
                   allow_findings: bool = False, password_file: Path | None = None,
                   options: CheckOptions | None = None,
+                  judgements: Mapping[str, QaDecision] | None = None,
                   progress: Callable[[int], None] | None = None,
                   on_total: Callable[[int], None] | None = None) -> list[FinaliseOutcome]:
     """The finalised record of every form in `paths` (files and folders), written under `out_dir`.
 
-    One outcome per file, in the order found. Raises PepformsError only when the batch cannot
-    start: an unreadable password file, or outputs that would clash or exist without `force`.
+    One outcome per form, in the order found (a saved email's forms each have one; `judgements`
+    are the register's QA decisions by form id, shown on each record). Raises PepformsError only
+    when the batch cannot start: an unreadable password file, or outputs that would clash or
+    exist without `force`.
     """
     password = _password(password_file)
     pairs = targets(paths, out_dir)
@@ -252,4 +284,6 @@ def finalise_many(paths: Iterable[Path], out_dir: Path, *, jobs: int = 1, force:
         on_total(len(pairs))
     items = [_Item(source, out, password, allow_findings, force, options or CheckOptions())
              for source, out in pairs]
-    return fan_out(_finalise_item, items, jobs, progress)
+    runs = [(run, judgements or {}) for run in chunks(items, jobs)]
+    done = fan_out(_finalise_run, runs, jobs, progress, size=lambda run: len(run[0]))
+    return [outcome for outcomes in done for outcome in outcomes]

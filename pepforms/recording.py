@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pepforms.generating import GenerateResult
     from pepforms.grades import QaDecision
     from pepforms.register import Register
+    from pepforms.register.history import EventRecord
     from pepforms.register.models import IssuedForm, ReceivedVersion
     from pepforms.report.answers import AnsweredForm, AnswerSet
     from pepforms.report.head import TermFigures
@@ -184,16 +185,25 @@ def record_finalised(reg: Register, form_id: str, pdf: bytes) -> bool:
 
 def qa_decision(reg: Register, form_id: str) -> QaDecision | None:
     """The QA officer's latest judgement of a form, for its finalised record (None if none)."""
-    from pepforms.grades import QaDecision
     from pepforms.register.history import form_history
 
     history = form_history(reg, form_id) if form_id else None
     decisions = [e for e in history.events if e.kind == "qa" and e.grade] if history else []
-    if not decisions:
-        return None
-    last = decisions[-1]
-    return QaDecision(grade=str(last.grade), by=last.by, on=last.happened_on,
-                      reason=last.reason or "")
+    return _decision(decisions[-1]) if decisions else None
+
+
+def qa_decisions(reg: Register) -> dict[str, QaDecision]:
+    """Every graded form's latest QA judgement, by form id (for finalising a batch)."""
+    from pepforms.register.history import latest_qa
+
+    return {form_id: _decision(event) for form_id, event in latest_qa(reg).items()}
+
+
+def _decision(event: EventRecord) -> QaDecision:
+    from pepforms.grades import QaDecision
+
+    return QaDecision(grade=str(event.grade), by=event.by, on=event.happened_on,
+                      reason=event.reason or "")
 
 
 def answers_from_register(reg: Register, term: str) -> AnswerSet:

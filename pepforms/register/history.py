@@ -150,3 +150,13 @@ def issued_children(reg: Register, term: str) -> dict[str, str]:
 
 __all__ = ["EventRecord", "FormHistory", "VersionRecord", "child_forms", "child_names",
            "form_history", "issued_children", "version_record"]
+
+
+def latest_qa(reg: Register) -> dict[str, EventRecord]:
+    """Each graded form's latest QA decision (form id -> event), in one query: a batch of forms
+    being finalised shows each its judgement without a query per form."""
+    with reg.reading() as conn:
+        rows = conn.execute(select(events).where(events.c.kind == "qa")
+                            .order_by(events.c.happened_on, events.c.id)).all()
+    return {e.form_id: EventRecord(e.kind, e.happened_on, e.by, e.grade, e.reason, e.pdf_sha256)
+            for e in rows if e.grade}

@@ -189,11 +189,18 @@ def record_grade(form_id: str) -> BaseResponse:
 
 
 def _finalisable(history: FormHistory) -> Path | None:
-    """The stored file of the latest version, when it passed (only a passing form is finalised)."""
+    """The stored file of the latest version, when it passed (only a passing form is finalised);
+    for a form that came attached to a saved email, the form named inside the stored email."""
+    from pepforms.emails import is_email
+
     latest = history.versions[-1] if history.versions else None
     if latest is None or latest.status != "pass":
         return None
-    return state().store.owns(latest.path)
+    stored = state().store.owns(latest.path)
+    if stored is not None:
+        return stored
+    email = state().store.owns(Path(latest.path).parent)
+    return email / Path(latest.path).name if email is not None and is_email(email) else None
 
 
 @blueprint.route("/form/<form_id>/finalise", methods=["POST"])
@@ -218,6 +225,9 @@ def finalise(form_id: str) -> BaseResponse:
                                     "finalised"}, status=400)
     except PepformsError as exc:
         return _form_page(form_id, {"finalise": str(exc)}, status=400)
+    if done.result.sha256 != latest.sha256:
+        return _form_page(form_id, {"finalise": "The stored file is not the version checked, so "
+                                    "it was not finalised"}, status=400)
     import hashlib
 
     digest = hashlib.sha256(done.pdf).hexdigest()

@@ -348,3 +348,43 @@ def test_a_saved_email_is_checked_as_the_form_it_carries(server: Server,
     # The batch kept the email as it came; of the form, only the annotated copy was written.
     kept = sorted(p.name for p in (batch / "files").rglob("*") if p.is_file())
     assert kept == ["RE-PEP.eml"], kept
+
+
+def test_a_form_that_came_by_email_is_finalised_from_the_stored_email(
+        server: Server, forms: dict[str, Path]) -> None:
+    """The finalise button works for a passing form that came attached to a saved email: the
+    form is taken from the stored email again (it was never saved on its own)."""
+    import datetime as dt
+    from email.message import EmailMessage
+
+    from pypdf import PdfReader
+
+    from pepforms.filling import fill_bytes
+
+    from .conftest import answers
+
+    sign_in(server)
+    child_id = sorted(TEN)[-2]
+    data = fill_bytes(forms[child_id].read_bytes(), answers(), saved_at=dt.datetime.now()).data
+    message = EmailMessage()
+    message["Subject"] = f"PEP {child_id}"
+    message.set_content("Attached.")
+    message.add_attachment(data, maintype="application", subtype="octet-stream",
+                           filename=forms[child_id].name)
+    reply = post_files(server, "/check", [("forms", "PEP back.eml", bytes(message))])
+    assert reply.status == 303, reply.text[:300]
+    form = next(f for f in status_json(server)["forms"] if f["child_id"] == child_id)
+    assert form["state"] in {"passed", "received-late"}, form  # it passed (today is late)
+    page = f"/form/{form['form_id']}"
+    body = f"csrf_token={csrf(server, page)}".encode()
+    done = request(server, "POST", page + "/finalise", body=body,
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert done.status == 303, done.text[:500]
+    assert next(f for f in status_json(server)["forms"]
+                if f["child_id"] == child_id)["state"] == "finalised"
+    shown = request(server, "GET", page).text
+    link = shown.split(f'{page}/finalised/', 1)[1].split('"', 1)[0]
+    pdf = request(server, "GET", f"{page}/finalised/{link}")
+    assert pdf.status == 200 and pdf.body.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body)).pages)
+    assert form["form_id"] in text
