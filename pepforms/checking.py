@@ -51,7 +51,6 @@ class CheckOptions:
     received: date | None = None  # when the forms came back (wins over everything else)
     # When neither `received` nor a form's email says: the day, else each form's last-saved date.
     usual_received: date | None = None
-    keep_answers: bool = True  # keep each form's answers in its result (exports need them)
     roster_rejected: Mapping[str, Finding] | None = None  # child id → why its row was refused
 
 
@@ -89,8 +88,6 @@ def _checked(outcome: ReadOutcome, path: Path, options: CheckOptions) -> FormRes
     framework = load_authority(outcome.model.authority).qa_framework
     result.quality = indicative_grade(framework, outcome.model.phase, result.findings,
                                       outcome.read.instance)
-    if not options.keep_answers:
-        result.instance = None
     return result
 
 
@@ -282,10 +279,10 @@ def collect_paths(paths: Iterable[Path], *, emails: bool = False) -> list[Path]:
     return out
 
 
-def _check(args: tuple[Path, CheckOptions]) -> list[FormResult]:
-    path, options = args
+def _check(args: tuple[Path, CheckOptions, bool]) -> list[FormResult]:
+    path, options, keep_answers = args
     results = check_path(path, options)
-    if not options.keep_answers:  # a batch's report needs the findings, not every answer
+    if not keep_answers:  # dropped here, so a worker process never sends them back either
         for result in results:
             result.instance = None
     return results
@@ -295,21 +292,21 @@ def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, j
              progress: Callable[[int], None] | None = None,
              on_total: Callable[[int], None] | None = None,
              on_result: Callable[[FormResult], None] | None = None,
-             keep_answers: bool | None = None) -> Report:
+             keep_answers: bool = False) -> Report:
     """Check returned forms (files, saved emails and folders); one result per form file and
     one per form attached to an email (or one for an email with none), sorted by path.
 
-    The results keep each form's answers (`instance`) as `keep_answers` (else the options) say,
-    so that a batch's memory need not grow with the forms' contents. `on_result` sees each
-    result as it comes, answers included, e.g. to record it in the register.
+    A batch keeps each form's findings, not its answers, so that its memory does not grow with
+    the forms' contents: `instance` is None unless `keep_answers` (an export of the answers
+    needs them). `on_result` sees each result as it comes, answers included, e.g. to record it
+    in the register; they are dropped once it has.
     """
     from pepforms.fanout import fan_out_iter
 
     files = collect_paths(paths, emails=True)
     if on_total:
         on_total(len(files))
-    keep = options.keep_answers if keep_answers is None else keep_answers
-    run_options = replace(options, keep_answers=keep or on_result is not None)
+    wanted = keep_answers or on_result is not None  # must the checks hand the answers back?
     results: list[FormResult] = []
     known: dict[str, str] = {c.child_id: f"{c.first_name} {c.last_name}"
                              for c in (options.roster or {}).values()}
@@ -318,12 +315,12 @@ def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, j
     def done(result: FormResult) -> None:
         if on_result:
             on_result(result)
-        if not keep:
+        if not keep_answers:
             result.instance = None
         result.email_subject = ""
         results.append(result)
 
-    for batch in fan_out_iter(_check, [(f, run_options) for f in files], jobs, progress):
+    for batch in fan_out_iter(_check, [(f, options, wanted) for f in files], jobs, progress):
         for result in batch:
             if result.child_id:
                 known.setdefault(result.child_id, result.child_name)
@@ -359,11 +356,20 @@ def _flag_duplicates(results: list[FormResult]) -> None:
     for (child_id, term), same in groups.items():
         if len(same) < 2:
             continue
-        for r in same:
-            others = ", ".join(printable(Path(o.path).name) for o in same if o is not r)
+        names = [printable(Path(r.path).name) for r in same]
+        for i, r in enumerate(same):
             add_finding(r, make(
                 "duplicate-return", pointer="/child/child_id", section="About the child",
-                detail=child_id, other=others, value=term_label(term)))
+                detail=child_id, other=_others(names, i), value=term_label(term)))
+
+
+def _others(names: list[str], i: int, most: int = 10) -> str:
+    """Every name but the `i`th, shown as `_some` shows names: a batch holding a hundred
+    copies of one form names ten on each, not ninety-nine (which grew with the square of the
+    copies, in time and in the memory of the report)."""
+    shown = [name for j, name in enumerate(names[:most + 1]) if j != i][:most]
+    left = len(names) - 1 - len(shown)
+    return ", ".join(shown) + (f" and {left} more" if left else "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -433,8 +439,7 @@ def run_validate(job: ValidateJob, *, progress: Callable[[int], None] | None = N
         raise PepformsError("No forms found in " + ", ".join(str(p) for p in job.paths) + ".")
     rejected = {f.child_id: f for f in roster_findings if f.severity == ERROR and f.child_id}
     options = CheckOptions(roster=roster, term=job.term, received=job.received,
-                           usual_received=job.usual_received, keep_answers=False,
-                           roster_rejected=rejected)
+                           usual_received=job.usual_received, roster_rejected=rejected)
     recorder = Recorder(register, job.received) if register is not None else None
     with register.batch() if register is not None else nullcontext():
         report = validate(files, options, jobs=job.jobs, progress=progress, on_total=on_total,

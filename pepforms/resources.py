@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 from pepforms.errors import PepformsError
@@ -13,6 +14,7 @@ from pepforms.errors import PepformsError
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
 
+@cache  # asked for every schema looked up (several per form checked); it cannot change in a run
 def _in_checkout() -> bool:
     return (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "schemas" / "common").is_dir()
 

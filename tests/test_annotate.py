@@ -51,7 +51,8 @@ def _copies(report: Report, out: Path) -> list[Path]:
 def test_each_finding_becomes_a_comment_and_originals_are_untouched(returned: Path,
                                                                    tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in returned.rglob("*.docx")}
-    report = validate([returned], CheckOptions(received=CASES["good"].received))
+    report = validate([returned], CheckOptions(received=CASES["good"].received),
+                      keep_answers=True)  # compared below with the copies' answers
     copies = _copies(report, tmp_path / "annotated")
     assert {p: p.read_bytes() for p in returned.rglob("*.docx")} == before
     assert sorted(p.parent.name for p in copies) == ["attendance-unexplained",

@@ -167,6 +167,6 @@ def answers_from_folders(paths: Sequence[Path], *, jobs: int = 1,
     files = collect_paths(paths, emails=True)
     if not files:
         raise PepformsError("No forms found in " + ", ".join(str(p) for p in paths) + ".")
-    report = validate(files, CheckOptions(keep_answers=True), jobs=jobs, progress=progress,
-                      on_total=on_total)
+    report = validate(files, CheckOptions(), jobs=jobs, progress=progress, on_total=on_total,
+                      keep_answers=True)
     return from_report(report)
