@@ -3,7 +3,6 @@ authorities' own folders (`PEPFORMS_SCHEMAS`, `--schemas`), searched first."""
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Sequence
 from functools import cache
@@ -19,7 +18,7 @@ def _in_checkout() -> bool:
     return (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "schemas" / "common").is_dir()
 
 
-@functools.cache  # where pepforms is installed does not change while it runs
+@cache  # where pepforms is installed does not change while it runs
 def _data_dir(top_level: str, package: str) -> Path:
     # In a source checkout (or an editable install) the folders at the top of the repository are
     # the ones authorities edit; an installed wheel carries them inside the package, as the data
