@@ -2,9 +2,10 @@
 
 Each job runs over the same roster and forms with no register and with a fresh SQLite register,
 in turn (A B B A A B ...: which goes first alternates), and the best of each is compared in the
-same run.
+same run. validate runs `--checks` times per repeat, each time on a fresh copy of the register
+as generate left it, so that its least time is taken over more runs than generate's.
 
-    python benchmarks/recording_bench.py [--children 300] [--repeat 6]
+    python benchmarks/recording_bench.py [--children 300] [--repeat 6] [--checks 3]
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -85,6 +87,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=6)
+    parser.add_argument("--checks", type=int, default=3,
+                        help="validate runs of each kind per repeat (each on a fresh register)")
     args = parser.parse_args()
     pepforms.checking.Recorder = TimedRecorder  # type: ignore[misc]
     work = Path(tempfile.mkdtemp(prefix="pepforms-recording-bench-"))
@@ -94,7 +98,8 @@ def main() -> int:
     spent: list[float] = []
     for run in range(args.repeat):
         plain, recorded = work / f"plain-{run}", work / f"recorded-{run}"
-        with open_register(f"sqlite:///{work / f'register-{run}.sqlite'}") as reg:
+        issued = work / f"register-{run}.sqlite"
+        with open_register(f"sqlite:///{issued}") as reg:
             generations = [("generate", partial(generate, "cheshire-west", TERM, roster, plain,
                                                 force=True)),
                            ("generate+register", partial(generate, "cheshire-west", TERM, roster,
@@ -102,15 +107,20 @@ def main() -> int:
             # Which goes first alternates, so neither gains from a warm cache or a quiet moment.
             for name, job in generations[::1 if run % 2 == 0 else -1]:
                 times[name].append(timed(job))
-            returned = fill_as_returned(recorded, work / f"returned-{run}")
-            checks = [("validate", partial(run_validate, ValidateJob((returned,)))),
-                      ("validate+register", partial(run_validate, ValidateJob((returned,)),
-                                                    register=reg))]
-            for name, job in checks[::1 if run % 2 == 0 else -1]:
-                TimedRecorder.spent = 0.0
-                times[name].append(timed(job))
-                if name == "validate+register":
-                    spent.append(TimedRecorder.spent)
+        returned = fill_as_returned(recorded, work / f"returned-{run}")
+        for check in range(args.checks):
+            # Each recording run starts from the register as generate left it (a copy).
+            fresh = work / f"register-{run}-{check}.sqlite"
+            shutil.copyfile(issued, fresh)
+            with open_register(f"sqlite:///{fresh}") as reg:
+                checks = [("validate", partial(run_validate, ValidateJob((returned,)))),
+                          ("validate+register", partial(run_validate, ValidateJob((returned,)),
+                                                        register=reg))]
+                for name, job in checks[::1 if (run + check) % 2 == 0 else -1]:
+                    TimedRecorder.spent = 0.0
+                    times[name].append(timed(job))
+                    if name == "validate+register":
+                        spent.append(TimedRecorder.spent)
     ok = True
     # The recording's least time over the runs, against validate's least (each at its quietest).
     own = min(spent) / min(times["validate"])
