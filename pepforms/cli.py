@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -354,10 +355,13 @@ def validate(paths: tuple[Path, ...], roster_path: Path | None, column_map: Path
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32),
               help="processes to use for many forms")
 @click.option("--force", is_flag=True, help="replace PDFs that exist")
+@click.option("--by", "by", default="", metavar="NAME",
+              help="who is finalising: printed on each record with today's date, and recorded "
+                   "in the term register")
 @register_option
 @no_register_option
 def finalise(paths: tuple[Path, ...], out: Path, password_file: Path | None,
-             allow_findings: bool, jobs: int, force: bool, register_url: str | None,
+             allow_findings: bool, jobs: int, force: bool, by: str, register_url: str | None,
              no_register: bool) -> None:
     """Render checked forms as finalised PDF records (exit 1 if any has errors).
 
@@ -375,17 +379,35 @@ def finalise(paths: tuple[Path, ...], out: Path, password_file: Path | None,
     """
     single = len(paths) == 1 and not paths[0].is_dir() and out.suffix.lower() == ".pdf" \
         and not out.is_dir()
+    who = _Finaliser(by.strip())
     with _register(register_url, no_register) as reg:
         if single:
-            _finalise_one(paths[0], out, password_file, allow_findings, force, reg)
+            _finalise_one(paths[0], out, password_file, allow_findings, force, reg, who)
         else:
-            _finalise_many(paths, out, password_file, allow_findings, jobs, force, reg)
+            _finalise_many(paths, out, password_file, allow_findings, jobs, force, reg, who)
 
 
-def _recorded(reg: Register | None, form_id: str, pdf: Path) -> None:
+@dataclass(frozen=True)
+class _Finaliser:
+    """Who is finalising (`--by`), printed on each record with today's date; nobody named,
+    the records say who is not recorded (and are the same bytes whenever they are made)."""
+
+    name: str
+
+    @property
+    def by(self) -> str | None:
+        return self.name or None
+
+    @property
+    def on(self) -> date | None:
+        return date.today() if self.name else None
+
+
+def _recorded(reg: Register | None, form_id: str, pdf: Path, who: _Finaliser) -> None:
     from pepforms.recording import record_finalised
 
-    if reg is not None and form_id and record_finalised(reg, form_id, pdf.read_bytes()):
+    if reg is not None and form_id and record_finalised(reg, form_id, pdf.read_bytes(),
+                                                        by=who.name):
         click.echo(f"Recorded {form_id} as finalised in the term register.")
 
 
@@ -397,14 +419,15 @@ def _judgements(reg: Register | None) -> dict[str, QaDecision]:
 
 
 def _finalise_one(form: Path, out: Path, password_file: Path | None, allow_findings: bool,
-                  force: bool, reg: Register | None) -> None:
+                  force: bool, reg: Register | None, who: _Finaliser) -> None:
     from pepforms.finalising import HasErrors
     from pepforms.finalising import finalise as run
     from pepforms.report.model import Report
 
     try:
         done = run(form, out, password_file=password_file, allow_findings=allow_findings,
-                   force=force, judgements=_judgements(reg))
+                   force=force, judgements=_judgements(reg), finalised_by=who.by,
+                   finalised_on=who.on)
     except HasErrors as exc:
         print_report(Report([exc.result]), verbose=False)
         click.echo(f"{form} has errors, so it was not finalised. Fix them, or use "
@@ -413,11 +436,12 @@ def _finalise_one(form: Path, out: Path, password_file: Path | None, allow_findi
     protected = " (encrypted)" if password_file else ""
     click.echo(f"wrote {out}{protected}: {done.status}")
     if done.status == "Finalised":
-        _recorded(reg, done.result.form_id, out)
+        _recorded(reg, done.result.form_id, out, who)
 
 
 def _finalise_many(paths: tuple[Path, ...], out_dir: Path, password_file: Path | None,
-                   allow_findings: bool, jobs: int, force: bool, reg: Register | None) -> None:
+                   allow_findings: bool, jobs: int, force: bool, reg: Register | None,
+                   who: _Finaliser) -> None:
     from pepforms.finalising import FAILED, REFUSED, WRITTEN, finalise_many
 
     if out_dir.exists() and not out_dir.is_dir():
@@ -426,7 +450,8 @@ def _finalise_many(paths: tuple[Path, ...], out_dir: Path, password_file: Path |
     with progress_bar("form") as bar:
         outcomes = finalise_many(paths, out_dir, jobs=jobs, force=force,
                                  allow_findings=allow_findings, password_file=password_file,
-                                 judgements=_judgements(reg), progress=bar.update,
+                                 judgements=_judgements(reg), finalised_by=who.by,
+                                 finalised_on=who.on, progress=bar.update,
                                  on_total=bar.set_total)
     if not outcomes:
         _fail("no forms found in " + ", ".join(str(p) for p in paths) + ".")
@@ -435,7 +460,7 @@ def _finalise_many(paths: tuple[Path, ...], out_dir: Path, password_file: Path |
         if o.ok:
             click.echo(f"{o.source}: wrote {o.out}{protected}: {o.message}")
             if o.status == WRITTEN and o.result is not None:
-                _recorded(reg, o.result.form_id, o.out)
+                _recorded(reg, o.result.form_id, o.out, who)
         elif o.status == REFUSED and o.result is not None:
             from pepforms.report.render import form_lines
 

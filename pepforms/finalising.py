@@ -184,6 +184,8 @@ class _Item:
     allow_findings: bool
     force: bool
     options: CheckOptions
+    finalised_by: str | None = None
+    finalised_on: date | None = None
 
 
 def targets(paths: Iterable[Path], out_dir: Path) -> list[tuple[Path, Path]]:
@@ -243,8 +245,8 @@ def _finalise_item(item: _Item, judgements: Mapping[str, QaDecision]) -> Finalis
         if checked.status == "unreadable" or checked.instance is None:
             return FinaliseOutcome(item.source, item.out, FAILED, _why_unreadable(checked),
                                    checked)
-        done = _finalised(checked, item.allow_findings,
-                          qa=judgements.get(checked.form_id))
+        done = _finalised(checked, item.allow_findings, qa=judgements.get(checked.form_id),
+                          finalised_by=item.finalised_by, finalised_on=item.finalised_on)
         atomic_write(item.out, _protected(done.pdf, item.password), force=item.force)
     except HasErrors as exc:
         return FinaliseOutcome(item.source, item.out, REFUSED,
@@ -268,6 +270,7 @@ def finalise_many(paths: Iterable[Path], out_dir: Path, *, jobs: int = 1, force:
                   allow_findings: bool = False, password_file: Path | None = None,
                   options: CheckOptions | None = None,
                   judgements: Mapping[str, QaDecision] | None = None,
+                  finalised_by: str | None = None, finalised_on: date | None = None,
                   progress: Callable[[int], None] | None = None,
                   on_total: Callable[[int], None] | None = None) -> list[FinaliseOutcome]:
     """The finalised record of every form in `paths` (files and folders), written under `out_dir`.
@@ -282,8 +285,8 @@ def finalise_many(paths: Iterable[Path], out_dir: Path, *, jobs: int = 1, force:
     _check_targets(pairs, force)
     if on_total:
         on_total(len(pairs))
-    items = [_Item(source, out, password, allow_findings, force, options or CheckOptions())
-             for source, out in pairs]
+    items = [_Item(source, out, password, allow_findings, force, options or CheckOptions(),
+                   finalised_by, finalised_on) for source, out in pairs]
     runs = [(run, judgements or {}) for run in chunks(items, jobs)]
     done = fan_out(_finalise_run, runs, jobs, progress, size=lambda run: len(run[0]))
     return [outcome for outcomes in done for outcome in outcomes]

@@ -171,12 +171,12 @@ def record_sent_back(reg: Register, results: Iterable[FormResult],
     return done
 
 
-def record_finalised(reg: Register, form_id: str, pdf: bytes) -> bool:
+def record_finalised(reg: Register, form_id: str, pdf: bytes, by: str = "") -> bool:
     from pepforms.register import UnknownForm
     from pepforms.register import record_finalised as record
 
     try:
-        return record(reg, form_id, hashlib.sha256(pdf).hexdigest())
+        return record(reg, form_id, hashlib.sha256(pdf).hexdigest(), by=by)
     except UnknownForm:
         return False
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from pepforms.cases import discover, returned_form
 from pepforms.checking import check_file
 from pepforms.cli import main
 from pepforms.register import open_register, record_issued, record_qa
+from pepforms.register.history import form_history
 
 from .register.conftest import issued_form
 
@@ -109,4 +111,24 @@ def test_the_record_shows_the_qa_officers_decision_from_the_register(tmp_path: P
     assert code == 0, output
     assert "Sam Officer" in _text((tmp_path / "many" / "returned.pdf").read_bytes())
     code, output = _run("finalise", str(form), "-o", str(tmp_path / "none.pdf"), "--no-register")
-    assert "QA officer's judgement Not yet recorded" in _text((tmp_path / "none.pdf").read_bytes())
+    none = _text((tmp_path / "none.pdf").read_bytes())
+    assert "QA officer's judgement Not yet recorded" in none and "Finalised by Not recorded" in none
+
+
+def test_who_finalised_is_on_the_record_and_in_the_register(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    form = tmp_path / "in" / "returned.docx"
+    form.write_bytes(returned_form(GOOD)[1])
+    checked = check_file(form)
+    url = f"sqlite:///{tmp_path / 'register.sqlite'}"
+    with open_register(url) as reg:
+        record_issued(reg, [issued_form(checked.child_id, form_id=checked.form_id)])
+    code, output = _run("finalise", str(form.parent), "--out", str(tmp_path / "out"),
+                        "--by", "Pat Coordinator", "--register", url)
+    assert code == 0, output
+    text = _text((tmp_path / "out" / "returned.pdf").read_bytes())
+    assert f"Finalised by Pat Coordinator, on {date.today().day} {date.today():%B %Y}" in text
+    with open_register(url) as reg:
+        history = form_history(reg, checked.form_id)
+    assert history is not None
+    assert [(e.kind, e.by) for e in history.events] == [("finalised", "Pat Coordinator")]
