@@ -1,0 +1,492 @@
+"""The record's pages drawn straight onto a reportlab canvas: text wrapped by measuring it, label |
+value and grid tables that run on across pages, and the page breaks between them.
+
+Laying a record out with platypus (a Paragraph for every cell, a Table for every block, each
+measured several times and drawn in its own saved graphics state) took most of the time a record
+took. A record needs little of what platypus offers: left-aligned text in one font a cell, tables
+whose rows move whole to the next page unless they are very tall (those run on inside the row),
+a heading row repeated on each page a table runs on to, headings kept with what follows them. So
+the blocks here are measured once and drawn once: the backgrounds and rules as they come, and each
+page's text as one text object at the end of the page (text is always on top of the shading).
+
+The geometry is platypus's, so the record looks as it did: the frame inside the page margins with
+6pt padding, a line's baseline its font size below the top of its cell, a cell's height its lines
+times the leading plus its padding, space before a heading left out at the top of a page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Protocol
+
+from reportlab import rl_config
+from reportlab.lib.colors import Color
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import PDFTextObject
+
+FUZZ = 1e-6  # platypus's tolerance when asking whether something fits
+_BREAKS = re.compile(r"[^\S\xa0]+")  # where a line may break: white space, not a no-break space
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a run of text is set: font, size, line spacing, colour, and the space around it."""
+
+    font: str
+    size: float
+    leading: float
+    colour: Color
+    space_before: float = 0.0
+    space_after: float = 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# Text broken into lines
+
+
+@lru_cache(maxsize=16384)  # labels, headings and common answers recur form after form
+def wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
+    """The lines of `text` set in `font` at `size` in a column `width` wide, broken where
+    reportlab's paragraphs break them (so that a record's pages end where they did).
+
+    A line break in the text starts a new line (two make a blank line); runs of spaces are one
+    space. A line may run past the column by a twentieth of a space a word (reportlab's space
+    shrinkage). A word wider than the column is broken where it meets the edge, its first piece
+    ending the line it starts on, so that no text is lost or drawn outside its cell."""
+    space = stringWidth(" ", font, size)
+    shrink = rl_config.spaceShrinkage * space
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line: list[str] = []
+        used = -space  # the first word of a line has no space before it
+        for word in _BREAKS.split(paragraph):
+            if not word:
+                continue
+            wide = stringWidth(word, font, size)
+            if used + space + wide <= width + shrink * len(line):
+                line.append(word)
+                used += space + wide
+                continue
+            pieces = _pieces(word, font, size, width, used + space) if wide > width else []
+            if len(pieces) > 1:
+                first, *middle, word = pieces
+                if first:
+                    line.append(first)
+                lines.append(" ".join(line))
+                lines.extend(middle)
+                wide = stringWidth(word, font, size)
+            elif line:
+                lines.append(" ".join(line))
+            line, used = [word], wide
+        lines.append(" ".join(line))
+    return tuple(lines)
+
+
+def _pieces(word: str, font: str, size: float, width: float, start: float) -> list[str]:
+    """`word` cut into pieces: the first fills the line it starts on (`start` of `width` is
+    used; it may be empty), the others a line each, the last what is left (at least one
+    character a line)."""
+    pieces: list[str] = []
+    piece = ""
+    used = start
+    for char in word:
+        wide = stringWidth(char, font, size)
+        if used + wide > width and (piece or wide <= width):
+            pieces.append(piece)
+            piece, used = "", 0.0
+        piece += char
+        used += wide
+    pieces.append(piece)
+    return pieces
+
+
+# --------------------------------------------------------------------------------------------
+# The pages
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where the flow goes on every page: its left edge and width, and its top and bottom."""
+
+    x: float
+    width: float
+    top: float
+    bottom: float
+
+    @property
+    def height(self) -> float:
+        return self.top - self.bottom
+
+
+class Pages:
+    """The flow's cursor on a canvas: how far down the page it is, and the page's text so far."""
+
+    def __init__(self, canv: Canvas, frame: Frame) -> None:
+        self.canv = canv
+        self.frame = frame
+        self.y = frame.top
+        self.at_top = True
+        self._begin_text()
+
+    def _begin_text(self) -> None:
+        self._text: PDFTextObject = self.canv.beginText()
+        self._font: tuple[str, float, float] | None = None
+        self._colour: Color | None = None
+        self._empty = True
+
+    def room(self) -> float:
+        """The height left on this page (negative when a block's space after ran past it)."""
+        return self.y - self.frame.bottom
+
+    def fits(self, height: float) -> bool:
+        return height <= self.room() + FUZZ
+
+    def new_page(self) -> None:
+        self.finish_page()
+        self.canv.showPage()
+        self.y = self.frame.top
+        self.at_top = True
+
+    def finish_page(self) -> None:
+        """Draw the page's text, on top of everything else on it."""
+        if not self._empty:
+            self.canv.saveState()
+            self.canv.drawText(self._text)
+            self.canv.restoreState()
+        self._begin_text()
+
+    def text(self, x: float, baseline: float, line: str, style: Style) -> None:
+        if not line:
+            return
+        text = self._text
+        font = (style.font, style.size, style.leading)
+        if font != self._font:
+            text.setFont(*font)
+            self._font = font
+        if style.colour is not self._colour:
+            text.setFillColor(style.colour)
+            self._colour = style.colour
+        text.setTextOrigin(x, baseline)
+        text.textOut(line)
+        self._empty = False
+
+
+class Block(Protocol):
+    def height(self, width: float) -> float:
+        """The height it takes, not at the top of a page (for keeping blocks together)."""
+
+    def place(self, pages: Pages) -> None:
+        """Draw it at the cursor, starting new pages as it needs, and move the cursor past it."""
+
+
+def draw(blocks: Sequence[Block], canv: Canvas, frame: Frame) -> None:
+    """Lay `blocks` out one after another down the pages of `canv` (the last page is left open:
+    the canvas's `showPage` and `save` are the caller's)."""
+    pages = Pages(canv, frame)
+    for block in blocks:
+        block.place(pages)
+    pages.finish_page()
+
+
+# --------------------------------------------------------------------------------------------
+# Blocks
+
+
+@dataclass(frozen=True)
+class Text:
+    """A paragraph across the frame: a title, a heading, a line under a heading."""
+
+    text: str
+    style: Style
+
+    def height(self, width: float) -> float:
+        st = self.style
+        lines = wrap(self.text, st.font, st.size, width)
+        return st.space_before + len(lines) * st.leading + st.space_after
+
+    def place(self, pages: Pages) -> None:
+        st = self.style
+        lines = wrap(self.text, st.font, st.size, pages.frame.width)
+        before = 0.0 if pages.at_top else st.space_before
+        tall = len(lines) * st.leading
+        if not pages.at_top and not pages.fits(before + tall) and tall <= pages.frame.height:
+            pages.new_page()
+            before = 0.0
+        pages.y -= before
+        for line in lines:  # a paragraph longer than a page runs on
+            if not pages.at_top and not pages.fits(st.leading):
+                pages.new_page()
+            pages.text(pages.frame.x, pages.y - st.size, line, st)
+            pages.y -= st.leading
+            pages.at_top = False
+        pages.y -= st.space_after
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Blank space (left out at the top of a page)."""
+
+    size: float
+
+    def height(self, width: float) -> float:
+        return self.size
+
+    def place(self, pages: Pages) -> None:
+        if pages.at_top:
+            return
+        if not pages.fits(self.size):
+            pages.new_page()
+            return
+        pages.y -= self.size
+
+
+@dataclass(frozen=True)
+class NeedRoom:
+    """A new page unless at least `size` is left on this one (a heading is not left alone at
+    the bottom of a page)."""
+
+    size: float
+
+    def height(self, width: float) -> float:
+        return 0.0
+
+    def place(self, pages: Pages) -> None:
+        if pages.room() < self.size:
+            pages.new_page()
+
+
+@dataclass(frozen=True)
+class Together:
+    """Blocks kept on one page: a new page first when they do not fit in what is left of this
+    one but would fit on a page of their own."""
+
+    blocks: Sequence[Block]
+
+    def height(self, width: float) -> float:
+        return sum(b.height(width) for b in self.blocks)
+
+    def place(self, pages: Pages) -> None:
+        need = self.height(pages.frame.width)
+        if not pages.at_top and not pages.fits(need) and need <= pages.frame.height:
+            pages.new_page()
+        for block in self.blocks:
+            block.place(pages)
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    style: Style
+
+
+@dataclass(frozen=True)
+class Padding:
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class _Laid:
+    """A row's cells broken into lines: (left edge, width, lines, style) each. One cell in a
+    table of several columns spans them all."""
+
+    cells: tuple[tuple[float, float, tuple[str, ...], Style], ...]
+    height: float
+    spans: bool
+    head: bool = False
+
+
+@dataclass
+class Grid:
+    """A table with a rule round every cell, as wide as its columns.
+
+    The first `head` rows are the heading, repeated at the top of each page the table runs on
+    to. A row moves whole to the next page when it does not fit, unless it is taller than
+    `tall` (or than a page): then its lines run on, the rest of the row continuing on the next
+    page. `label_fill` shades the first column (label | value tables), `head_fill` the heading.
+    """
+
+    rows: Sequence[Sequence[Cell]]
+    widths: Sequence[float]
+    padding: Padding
+    rule: Color
+    tall: float
+    head: int = 0
+    label_fill: Color | None = None
+    head_fill: Color | None = None
+    rule_width: float = 0.5
+
+    @cached_property
+    def laid(self) -> tuple[_Laid, ...]:
+        """The rows broken into lines (once: a table is measured, then drawn)."""
+        return tuple(self._lay(i, row) for i, row in enumerate(self.rows))
+
+    def _lay(self, index: int, row: Sequence[Cell]) -> _Laid:
+        pad = self.padding
+        spans = len(row) == 1 and len(self.widths) > 1
+        widths = [sum(self.widths)] if spans else self.widths
+        cells = []
+        x = 0.0
+        tallest = 0.0
+        for cell, width in zip(row, widths, strict=True):
+            st = cell.style
+            lines = wrap(cell.text, st.font, st.size, width - pad.left - pad.right)
+            cells.append((x, width, lines, st))
+            tallest = max(tallest, len(lines) * st.leading)
+            x += width
+        return _Laid(tuple(cells), tallest + pad.top + pad.bottom, spans, index < self.head)
+
+    def height(self, width: float) -> float:
+        return sum(r.height for r in self.laid)
+
+    def place(self, pages: Pages) -> None:
+        rows = self.laid
+        head, body = rows[:self.head], list(rows[self.head:])
+        first = head_height = sum(r.height for r in head)
+        if body:
+            first += self._least(body[0])
+        if not pages.at_top and not pages.fits(first):
+            pages.new_page()
+        page: list[_Laid] = list(head)
+        pages.y -= head_height
+        for row in body:
+            page = self._place_row(pages, row, head, head_height, page)
+        self._draw(pages, page, pages.y)
+        pages.at_top = False
+
+    def _least(self, row: _Laid) -> float:
+        """The least of `row` that may begin a page: all of it, or a line of a tall row."""
+        if row.height <= self.tall:
+            return row.height
+        return self.padding.top + self.padding.bottom + max(c[3].leading for c in row.cells)
+
+    def _place_row(self, pages: Pages, row: _Laid, head: Sequence[_Laid], head_height: float,
+                   page: list[_Laid]) -> list[_Laid]:
+        """Place one body row (running on to new pages as needed); the rows now on the page."""
+        fresh = False  # whether the page holds nothing of this table but its heading
+        while True:
+            if pages.fits(row.height):
+                page.append(row)
+                pages.y -= row.height
+                return page
+            split = None
+            if row.height > self.tall or row.height > pages.frame.height - head_height:
+                split = self._split(row, pages.room())
+            if split is None and fresh:  # not one line fits under the heading: draw it as it is
+                page.append(row)
+                pages.y -= row.height
+                return page
+            if split is not None:
+                part, rest = split
+                page.append(part)
+                pages.y -= part.height
+                if rest is None:
+                    return page
+                row = rest
+            self._draw(pages, page, pages.y)
+            pages.new_page()
+            page = list(head)
+            pages.y -= head_height
+            fresh = True
+
+    def _split(self, row: _Laid, room: float) -> tuple[_Laid, _Laid | None] | None:
+        """The lines of `row` that fit in `room`, and the rest of the row (None: there is no
+        rest); None if not a line fits."""
+        pad = self.padding.top + self.padding.bottom
+        first, rest = [], []
+        used = 0.0
+        for x, width, lines, st in row.cells:
+            n = max(0, int((room - pad + FUZZ) // st.leading))
+            if n == 0 and lines:
+                return None
+            first.append((x, width, lines[:n], st))
+            rest.append((x, width, lines[n:], st))
+            used = max(used, len(lines[:n]) * st.leading)
+        left = max(len(c[2]) * c[3].leading for c in rest)
+        part = _Laid(tuple(first), used + pad, row.spans)
+        return part, _Laid(tuple(rest), left + pad, row.spans) if left else None
+
+    def _draw(self, pages: Pages, rows: Sequence[_Laid], bottom: float) -> None:
+        """Draw rows placed on this page, the last one ending at `bottom`."""
+        if not rows:
+            return
+        canv = pages.canv
+        x0 = pages.frame.x
+        top = bottom + sum(r.height for r in rows)
+        pad = self.padding
+        self._fill(canv, x0, rows, top)
+        y = top
+        for row in rows:
+            for x, _, lines, st in row.cells:
+                baseline = y - pad.top - st.size
+                for line in lines:
+                    pages.text(x0 + x + pad.left, baseline, line, st)
+                    baseline -= st.leading
+            y -= row.height
+        self._rules(canv, x0, rows, top, bottom)
+
+    def _fill(self, canv: Canvas, x0: float, rows: Sequence[_Laid], top: float) -> None:
+        if self.label_fill is None and self.head_fill is None:
+            return
+        canv.saveState()
+        y = top
+        for row in rows:
+            fill, width = None, 0.0
+            if row.head and self.head_fill is not None:
+                fill, width = self.head_fill, sum(self.widths)
+            elif self.label_fill is not None and not row.spans:
+                fill, width = self.label_fill, self.widths[0]
+            if fill is not None:
+                canv.setFillColor(fill)
+                canv.rect(x0, y - row.height, width, row.height, stroke=0, fill=1)
+            y -= row.height
+        canv.restoreState()
+
+    def _rules(self, canv: Canvas, x0: float, rows: Sequence[_Laid], top: float,
+               bottom: float) -> None:
+        """A rule round the table, between its rows, and between its columns (not across a
+        cell that spans them)."""
+        right = x0 + sum(self.widths)
+        lines = [(x0, top, right, top)]
+        y = top
+        for row in rows:
+            y -= row.height
+            lines.append((x0, y, right, y))
+        lines += [(x0, bottom, x0, top), (right, bottom, right, top)]
+        edge = x0
+        for width in self.widths[:-1]:
+            edge += width
+            lines += _column_rules(edge, rows, top)
+        canv.saveState()
+        canv.setStrokeColor(self.rule)
+        canv.setLineWidth(self.rule_width)
+        canv.setLineCap(1)
+        canv.setLineJoin(1)
+        canv.lines(lines)
+        canv.restoreState()
+
+
+def _column_rules(x: float, rows: Sequence[_Laid], top: float
+                  ) -> list[tuple[float, float, float, float]]:
+    """The rule at `x` down the rows, broken where a row's cell spans the columns."""
+    out = []
+    y = start = top
+    for row in rows:
+        if row.spans:
+            if start > y:
+                out.append((x, y, x, start))
+            start = y - row.height
+        y -= row.height
+    if start > y:
+        out.append((x, y, x, start))
+    return out
