@@ -11,22 +11,24 @@ page's text as one text object at the end of the page (text is always on top of 
 
 The geometry is platypus's, so the record looks as it did: the frame inside the page margins with
 6pt padding, a line's baseline its font size below the top of its cell, a cell's height its lines
-times the leading plus its padding, space before a heading left out at the top of a page.
+times the leading plus its padding, space before a paragraph left out at the top of a page and
+overlapping the space after the paragraph before it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Protocol
 
 from reportlab import rl_config
 from reportlab.lib.colors import Color
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.lib.rl_accel import escapePDF, fp_str
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.pdfgen.textobject import PDFTextObject
 
 FUZZ = 1e-6  # platypus's tolerance when asking whether something fits
 _BREAKS = re.compile(r"[^\S\xa0]+")  # where a line may break: white space, not a no-break space
@@ -123,20 +125,26 @@ class Frame:
 
 
 class Pages:
-    """The flow's cursor on a canvas: how far down the page it is, and the page's text so far."""
+    """The flow's cursor on a canvas: how far down the page it is, and the page's text so far.
+
+    The text of a page is set as one text object: a text origin and the text's bytes a line,
+    its font and colour given only when they change. Fonts must be TrueType (reportlab's
+    subsetting); a line of plain ASCII is its own bytes in a font's first subset (reportlab
+    puts ASCII there, code for code), so only other lines are split among the subsets."""
 
     def __init__(self, canv: Canvas, frame: Frame) -> None:
         self.canv = canv
         self.frame = frame
         self.y = frame.top
         self.at_top = True
+        self.after = 0.0  # the space after the last block: the next one's space before overlaps it
+        self._fonts: dict[str, TTFont] = {}
         self._begin_text()
 
     def _begin_text(self) -> None:
-        self._text: PDFTextObject = self.canv.beginText()
-        self._font: tuple[str, float, float] | None = None
+        self._ops: list[str] = []
+        self._font: tuple[str, float, int] | None = None  # font, size, subset
         self._colour: Color | None = None
-        self._empty = True
 
     def room(self) -> float:
         """The height left on this page (negative when a block's space after ran past it)."""
@@ -150,29 +158,46 @@ class Pages:
         self.canv.showPage()
         self.y = self.frame.top
         self.at_top = True
+        self.after = 0.0
 
     def finish_page(self) -> None:
         """Draw the page's text, on top of everything else on it."""
-        if not self._empty:
-            self.canv.saveState()
-            self.canv.drawText(self._text)
-            self.canv.restoreState()
+        if self._ops:
+            self.canv.addLiteral("q\nBT\n" + "\n".join(self._ops) + "\nET\nQ")
         self._begin_text()
+
+    def _ttf(self, name: str) -> TTFont:
+        font = self._fonts.get(name)
+        if font is None:
+            font = getFont(name)
+            if not isinstance(font, TTFont):
+                raise TypeError(f"{name} is not a TrueType font: the record's text needs one")
+            font._assignState(self.canv._doc)  # its subsets in this document
+            self._fonts[name] = font
+        return font
 
     def text(self, x: float, baseline: float, line: str, style: Style) -> None:
         if not line:
             return
-        text = self._text
-        font = (style.font, style.size, style.leading)
-        if font != self._font:
-            text.setFont(*font)
-            self._font = font
+        ops = self._ops
         if style.colour is not self._colour:
-            text.setFillColor(style.colour)
-            self._colour = style.colour
-        text.setTextOrigin(x, baseline)
-        text.textOut(line)
-        self._empty = False
+            c = style.colour
+            ops.append(f"{fp_str(c.red, c.green, c.blue)} rg")
+            self._colour = c
+        ops.append(f"1 0 0 1 {fp_str(x, baseline)} Tm")
+        font = self._ttf(style.font)
+        doc = self.canv._doc
+        runs: Iterable[tuple[int, bytes]]
+        if line.isascii() and line.isprintable():
+            runs = ((0, line.encode("ascii")),)
+        else:
+            runs = font.splitString(line, doc)
+        for subset, data in runs:
+            current = (style.font, style.size, subset)
+            if current != self._font:
+                ops.append(f"{font.getSubsetInternalName(subset, doc)} {fp_str(style.size)} Tf")
+                self._font = current
+            ops.append(f"({escapePDF(data)}) Tj")
 
 
 class Block(Protocol):
@@ -211,7 +236,7 @@ class Text:
     def place(self, pages: Pages) -> None:
         st = self.style
         lines = wrap(self.text, st.font, st.size, pages.frame.width)
-        before = 0.0 if pages.at_top else st.space_before
+        before = 0.0 if pages.at_top else max(st.space_before - pages.after, 0.0)
         tall = len(lines) * st.leading
         if not pages.at_top and not pages.fits(before + tall) and tall <= pages.frame.height:
             pages.new_page()
@@ -224,11 +249,12 @@ class Text:
             pages.y -= st.leading
             pages.at_top = False
         pages.y -= st.space_after
+        pages.after = st.space_after
 
 
 @dataclass(frozen=True)
 class Gap:
-    """Blank space (left out at the top of a page)."""
+    """Blank space."""
 
     size: float
 
@@ -236,12 +262,11 @@ class Gap:
         return self.size
 
     def place(self, pages: Pages) -> None:
-        if pages.at_top:
-            return
         if not pages.fits(self.size):
             pages.new_page()
-            return
         pages.y -= self.size
+        pages.at_top = False
+        pages.after = 0.0
 
 
 @dataclass(frozen=True)
@@ -257,6 +282,7 @@ class NeedRoom:
     def place(self, pages: Pages) -> None:
         if pages.room() < self.size:
             pages.new_page()
+        pages.after = 0.0
 
 
 @dataclass(frozen=True)
@@ -363,6 +389,7 @@ class Grid:
             page = self._place_row(pages, row, head, head_height, page)
         self._draw(pages, page, pages.y)
         pages.at_top = False
+        pages.after = 0.0
 
     def _least(self, row: _Laid) -> float:
         """The least of `row` that may begin a page: all of it, or a line of a tall row."""

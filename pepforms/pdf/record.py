@@ -425,9 +425,9 @@ def _table_block(table: Table, instance: Mapping[str, Any],
     widths = column_widths(table, body_width())
     # One heading: a table that is its whole section is not titled again.
     title: list[Block] = [_text(table.label, "table")] if table.label != section_title else []
-    if not items:  # one cell across the columns
-        return [Together([*title, _grid([head, [_cell("None recorded", "cell-empty")]],
-                                        widths)])]
+    if not items:  # one cell across the columns, as tall as a line in platypus's default font
+        none = Cell("None recorded", replace(text_style("cell-empty"), leading=12))
+        return [Together([*title, _grid([head, [none]], widths)])]
     body = [[_value_cell(shown(c, item.get(c.key)), "cell", "cell-empty") for c in table.columns]
             for item in items]
     return [NeedRoom(60), *title, _grid([head, *body], widths)]
