@@ -17,7 +17,6 @@ from dataclasses import replace
 from datetime import date
 from functools import cache
 from typing import Any
-from xml.sax.saxutils import escape
 
 import reportlab
 from reportlab.lib import colors
@@ -28,26 +27,14 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from pepforms import pointers
 from pepforms.asking import not_asked
 from pepforms.calendar import term_label
 from pepforms.findings import Finding
 from pepforms.grades import QaDecision, QualityGrade
-from pepforms.pdf.flow import (
-    Block,
-    Cell,
-    Frame,
-    Gap,
-    Grid,
-    NeedRoom,
-    Padding,
-    Style,
-    Text,
-    Together,
-    draw,
-)
+from pepforms.pdf.flow import Block, Frame, Gap, NeedRoom, Style, Text, Together, draw
+from pepforms.pdf.grid import Cell, Grid, Padding
 from pepforms.pdf.outcome import (
     MARKING,
     RecordFacts,
@@ -56,7 +43,6 @@ from pepforms.pdf.outcome import (
     status_colour,
     summary_rows,
 )
-from pepforms.pdf.paragraphs import paragraph, shared_paragraph
 from pepforms.schema import Field, FormModel, Section, Table
 from pepforms.values import clean_text, format_date, format_money, format_number
 
@@ -120,20 +106,6 @@ def styles() -> dict[str, ParagraphStyle]:
                                      leading=26, textColor=ERROR_RED, spaceAfter=8),
         "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
     }
-
-
-def markup(text: str) -> str:
-    """Plain text as Paragraph markup: XML-escaped, line breaks kept."""
-    return escape(clean_text(text)).replace("\n", "<br/>")
-
-
-SHARED_STYLES = frozenset({"label", "cell-head"})  # text that recurs: see shared_paragraph
-
-
-def para(text: str, style: str = "body") -> Paragraph:
-    if style in SHARED_STYLES:
-        return shared_paragraph(markup(text), styles()[style])
-    return paragraph(markup(text), styles()[style])
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,59 +245,8 @@ def _numbered_canvas(text: PageText, seed: bytes) -> Callable[..., rl_canvas.Can
     return NumberedCanvas
 
 
-def document(buffer: io.BytesIO, *, title: str, author: str) -> SimpleDocTemplate:
-    return SimpleDocTemplate(
-        buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=TOP_MARGIN,
-        bottomMargin=BOTTOM_MARGIN, title=title, author=author, creator="pepforms",
-        producer="pepforms (ReportLab)", subject="Personal Education Plan", invariant=1,
-        lang="en-GB",
-    )
-
-
 def footer_text(model: FormModel, form_id: str) -> str:
     return f"Form {form_id} · {model.authority} {model.phase} schema v{model.version}"
-
-
-def heading_block(model: FormModel, organisation: str, term_label: str) -> list[Flowable]:
-    out: list[Flowable] = [para(model.title, "title")]
-    if organisation:
-        out.append(para(organisation, "subtitle"))
-    if term_label:
-        out.append(para(term_label, "subtitle"))
-    out.append(Spacer(1, 4))
-    return out
-
-
-def section_heading(section: Section, role_labels: Mapping[str, str]) -> list[Flowable]:
-    out: list[Flowable] = [para(section.title, "section")]
-    who = role_text(section.role, role_labels)
-    if who:
-        out.append(para(f"Completed by: {who}", "role"))
-    return out
-
-
-def label_value_style() -> TableStyle:
-    return TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (0, -1), LABEL_BG),
-        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ])
-
-
-def grid_style() -> TableStyle:
-    return TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
-        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-    ])
 
 
 def body_width() -> float:
