@@ -35,14 +35,8 @@ from pepforms.pdf.record import (
     PageText,
     body_width,
     column_widths,
-    document,
-    grid_style,
-    heading_block,
     input_digest,
-    label_value_style,
-    para,
     register_fonts,
-    section_heading,
     seeded_canvas,
     shown,
 )
@@ -53,6 +47,14 @@ from pepforms.pdf.stamp import (
     can_run,
     prepare_base,
     stamp,
+)
+from pepforms.pdf.story import (
+    document,
+    grid_style,
+    heading_block,
+    label_value_style,
+    para,
+    section_heading,
 )
 from pepforms.schema import Field, FormModel, Section, Table
 

@@ -12,8 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from reportlab.lib.colors import Color
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, TableStyle
-from reportlab.platypus import Table as RLTable
 
 from pepforms import pointers
 from pepforms.findings import ERROR, Finding
@@ -97,25 +95,18 @@ def findings_by_section(model: FormModel, findings: Sequence[Finding]
     return grouped, whole
 
 
-def findings_table(findings: Sequence[Finding], width: float, para: Any, style: TableStyle,
-                   title: str) -> list[Flowable]:
-    """A small table of open findings: where, what, how serious."""
-    head = [para("Where", "cell-head"), para("Open finding", "cell-head"),
-            para("Severity", "cell-head")]
+def findings_rows(findings: Sequence[Finding]) -> list[tuple[str, str, str]]:
+    """The rows of a table of open findings: where, what, how serious."""
     rows = []
     for finding in findings:
         where = " › ".join(p for p in (finding.section, finding.field) if p) or "The whole form"
-        rows.append([para(where, "cell"), para(finding.message, "cell"),
-                     para(finding.severity, "cell")])
-    table = RLTable([head, *rows], colWidths=[width * 0.3, width * 0.56, width * 0.14],
-                    repeatRows=1, style=style, hAlign="LEFT")
-    return [Spacer(1, 4), KeepTogether([para(title, "table"), table]) if len(rows) < 6
-            else table]
+        rows.append((where, finding.message, finding.severity))
+    return rows
 
 
 def summary_rows(model: FormModel, instance: Mapping[str, Any], facts: RecordFacts,
-                 findings: Sequence[Finding], para: Any) -> list[list[Paragraph]]:
-    """The label | value rows of the record's summary box."""
+                 findings: Sequence[Finding]) -> list[tuple[str, str]]:
+    """The label | value rows of the record's summary box (the status first)."""
     errors = sum(1 for f in findings if f.severity == ERROR)
     warnings = len(findings) - errors
     if findings:
@@ -133,7 +124,7 @@ def summary_rows(model: FormModel, instance: Mapping[str, Any], facts: RecordFac
     if pp is not None:
         rows.append(("Pupil Premium Plus requested", pp))
     rows.append(("Open findings", open_text))
-    return [[para(label, "label"), para(value)] for label, value in rows]
+    return rows
 
 
 def status_colour(facts: RecordFacts, findings: Sequence[Finding], good: Color,

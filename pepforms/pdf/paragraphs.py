@@ -1,6 +1,7 @@
-"""reportlab paragraphs made and measured once: the record's thousands of short cells cost little.
+"""reportlab paragraphs made and measured once: the thousands of short cells of the fillable form
+and the Head's report cost little. (The finalised record does not use platypus: see flow.)
 
-A record repeats the same labels form after form, and reportlab measures each cell several times
+A form repeats the same labels form after form, and reportlab measures each cell several times
 at one width (the tall-row test, the table's sizing, its drawing). A paragraph's markup is parsed
 once per (markup, style) and each paragraph gets its own copy of the parsed fragments; a paragraph
 remembers its last wrap and answers again at the same width without breaking its lines anew.

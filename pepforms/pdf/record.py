@@ -13,10 +13,10 @@ import io
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from typing import Any
-from xml.sax.saxutils import escape
 
 import reportlab
 from reportlab.lib import colors
@@ -25,35 +25,24 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import (
-    CondPageBreak,
-    Flowable,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    TableStyle,
-)
-from reportlab.platypus import (
-    Table as RLTable,
-)
 
 from pepforms import pointers
 from pepforms.asking import not_asked
 from pepforms.calendar import term_label
 from pepforms.findings import Finding
 from pepforms.grades import QaDecision, QualityGrade
+from pepforms.pdf.flow import Block, Frame, Gap, NeedRoom, Style, Text, Together, draw
+from pepforms.pdf.grid import Cell, Grid, Padding
 from pepforms.pdf.outcome import (
     MARKING,
     RecordFacts,
     findings_by_section,
-    findings_table,
+    findings_rows,
     status_colour,
     summary_rows,
 )
-from pepforms.pdf.paragraphs import paragraph, shared_paragraph
 from pepforms.schema import Field, FormModel, Section, Table
 from pepforms.values import clean_text, format_date, format_money, format_number
 
@@ -78,13 +67,38 @@ OK_GREEN = colors.HexColor("#1E6B34")
 ERROR_RED = colors.HexColor("#A4262C")
 
 
+class _Face(TTFontFace):
+    """A typeface that makes each subset of its glyphs once a process: the records of a batch use
+    the same few (ASCII with a dash, a pound sign and a middle dot), and making one took about a
+    millisecond a font a record. The bytes are those reportlab makes."""
+
+    def __init__(self, filename: str) -> None:
+        super().__init__(filename)
+        self._made: dict[tuple[int, ...], bytes] = {}
+
+    def makeSubset(self, subset: list[int]) -> bytes:  # noqa: N802 - reportlab's name
+        key = tuple(subset)
+        made = self._made.get(key)
+        if made is None:
+            if len(self._made) >= 64:  # a batch of unusual records: start again
+                self._made.clear()
+            made = self._made[key] = super().makeSubset(subset)
+        return made
+
+
+def _font(name: str, filename: str) -> TTFont:
+    font = TTFont(name, filename)
+    font.face = _Face(filename)
+    return font
+
+
 @cache
 def register_fonts() -> None:
     """Register Bitstream Vera (it ships inside reportlab, so every machine has it) once."""
     folder = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
-    pdfmetrics.registerFont(TTFont(FONT, os.path.join(folder, "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, os.path.join(folder, "VeraBd.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_ITALIC, os.path.join(folder, "VeraIt.ttf")))
+    pdfmetrics.registerFont(_font(FONT, os.path.join(folder, "Vera.ttf")))
+    pdfmetrics.registerFont(_font(FONT_BOLD, os.path.join(folder, "VeraBd.ttf")))
+    pdfmetrics.registerFont(_font(FONT_ITALIC, os.path.join(folder, "VeraIt.ttf")))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
                                   boldItalic=FONT_BOLD)
 
@@ -117,20 +131,6 @@ def styles() -> dict[str, ParagraphStyle]:
                                      leading=26, textColor=ERROR_RED, spaceAfter=8),
         "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
     }
-
-
-def markup(text: str) -> str:
-    """Plain text as Paragraph markup: XML-escaped, line breaks kept."""
-    return escape(clean_text(text)).replace("\n", "<br/>")
-
-
-SHARED_STYLES = frozenset({"label", "cell-head"})  # text that recurs: see shared_paragraph
-
-
-def para(text: str, style: str = "body") -> Paragraph:
-    if style in SHARED_STYLES:
-        return shared_paragraph(markup(text), styles()[style])
-    return paragraph(markup(text), styles()[style])
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,59 +270,8 @@ def _numbered_canvas(text: PageText, seed: bytes) -> Callable[..., rl_canvas.Can
     return NumberedCanvas
 
 
-def document(buffer: io.BytesIO, *, title: str, author: str) -> SimpleDocTemplate:
-    return SimpleDocTemplate(
-        buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=TOP_MARGIN,
-        bottomMargin=BOTTOM_MARGIN, title=title, author=author, creator="pepforms",
-        producer="pepforms (ReportLab)", subject="Personal Education Plan", invariant=1,
-        lang="en-GB",
-    )
-
-
 def footer_text(model: FormModel, form_id: str) -> str:
     return f"Form {form_id} · {model.authority} {model.phase} schema v{model.version}"
-
-
-def heading_block(model: FormModel, organisation: str, term_label: str) -> list[Flowable]:
-    out: list[Flowable] = [para(model.title, "title")]
-    if organisation:
-        out.append(para(organisation, "subtitle"))
-    if term_label:
-        out.append(para(term_label, "subtitle"))
-    out.append(Spacer(1, 4))
-    return out
-
-
-def section_heading(section: Section, role_labels: Mapping[str, str]) -> list[Flowable]:
-    out: list[Flowable] = [para(section.title, "section")]
-    who = role_text(section.role, role_labels)
-    if who:
-        out.append(para(f"Completed by: {who}", "role"))
-    return out
-
-
-def label_value_style() -> TableStyle:
-    return TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (0, -1), LABEL_BG),
-        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ])
-
-
-def grid_style() -> TableStyle:
-    return TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
-        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-    ])
 
 
 def body_width() -> float:
@@ -330,112 +279,161 @@ def body_width() -> float:
 
 
 # --------------------------------------------------------------------------------------------
-# The record
+# The record, drawn straight onto the canvas (see flow: platypus took most of a record's time)
 
-
-def _value_cell(text: str, style: str, empty_style: str) -> Paragraph:
-    return para(text, style) if text else shared_paragraph(EMPTY, styles()[empty_style])
+FRAME_PADDING = 6  # platypus's frame padding, kept so that the record's edges stay where they were
 
 
 def frame_height() -> float:
     return PAGE_SIZE[1] - TOP_MARGIN - BOTTOM_MARGIN
 
 
-def _is_tall(cells: Sequence[Flowable], widths: Sequence[float], padding: float) -> bool:
-    """Whether a row is too tall to move whole onto the next page (then it is split inside).
-
-    Measured at the width the table gives the cell (its width less each side's padding, in the
-    table's own order), so that the table's measuring repeats this one (see paragraphs)."""
-    limit = frame_height() * 0.4
-    side = padding / 2
-    return any(cell.wrap(width - side - side, frame_height())[1] > limit
-               for cell, width in zip(cells, widths, strict=True))
+def record_frame() -> Frame:
+    """Where the record's text goes on every page: its tables are as wide as the body
+    (`body_width`), running into the frame's right padding as platypus drew them."""
+    return Frame(x=MARGIN + FRAME_PADDING, width=body_width() - 2 * FRAME_PADDING,
+                 top=PAGE_SIZE[1] - TOP_MARGIN - FRAME_PADDING,
+                 bottom=BOTTOM_MARGIN + FRAME_PADDING)
 
 
-def _scalar_rows(fields: list[Field], instance: Mapping[str, Any]) -> list[Flowable]:
-    """Label | value rows. A row moves to the next page whole unless it is very long: such a
-    row gets a table of its own that may split inside the row, so its text runs on."""
+TALL = 0.4  # of a page: a row with more text than this runs on inside the row, not moved whole
+
+LABEL_VALUE_PADDING = Padding(left=4, right=4, top=3, bottom=3)  # as label_value_style
+GRID_PADDING = Padding(left=3, right=3, top=2.5, bottom=2.5)  # as grid_style
+
+
+@cache
+def text_style(name: str) -> Style:
+    """One of `styles()` for drawing on the canvas."""
+    st = styles()[name]
+    return Style(st.fontName, st.fontSize, st.leading, st.textColor, st.spaceBefore,
+                 st.spaceAfter)
+
+
+def _text(text: str, style: str) -> Text:
+    return Text(clean_text(text), text_style(style))
+
+
+def _cell(text: str, style: str = "body") -> Cell:
+    return Cell(clean_text(text), text_style(style))
+
+
+def _value_cell(text: str, style: str, empty_style: str) -> Cell:
+    return _cell(text, style) if text else Cell(EMPTY, text_style(empty_style))
+
+
+def _label_value(rows: Sequence[Sequence[Cell]]) -> Grid:
     width = body_width()
-    widths = [width * 0.36, width * 0.64]
-    out: list[Flowable] = []
-    pending: list[list[Flowable]] = []
+    pad = LABEL_VALUE_PADDING
+    return Grid(rows, [width * 0.36, width * 0.64], pad, RULE,
+                tall=frame_height() * TALL + pad.top + pad.bottom, label_fill=LABEL_BG)
 
-    def flush(rows: list[list[Flowable]], split_in_row: int) -> None:
-        if rows:
-            out.append(RLTable(rows, colWidths=widths, style=label_value_style(),
-                               splitInRow=split_in_row, hAlign="LEFT"))
 
-    for f in fields:
-        row = [para(f.display_label, "label"),
-               _value_cell(shown(f, pointers.get(instance, f.pointer)), "body", "empty")]
-        if _is_tall(row, widths, 8):
-            flush(pending, 0)
-            pending = []
-            flush([row], 1)
-        else:
-            pending.append(row)
-    flush(pending, 0)
+def _grid(rows: Sequence[Sequence[Cell]], widths: Sequence[float]) -> Grid:
+    """A table with a heading row, repeated on every page it runs on to."""
+    pad = GRID_PADDING
+    return Grid(rows, widths, pad, RULE, tall=frame_height() * TALL + pad.top + pad.bottom,
+                head=1, head_fill=HEADER_BG)
+
+
+def _record_heading(model: FormModel, organisation: str, term_label: str) -> list[Block]:
+    out: list[Block] = [_text(model.title, "title")]
+    if organisation:
+        out.append(_text(organisation, "subtitle"))
+    if term_label:
+        out.append(_text(term_label, "subtitle"))
+    out.append(Gap(4))
     return out
 
 
+def _section_heading(section: Section, role_labels: Mapping[str, str]) -> list[Block]:
+    out: list[Block] = [_text(section.title, "section")]
+    who = role_text(section.role, role_labels)
+    if who:
+        out.append(_text(f"Completed by: {who}", "role"))
+    return out
+
+
+def _scalar_rows(fields: list[Field], instance: Mapping[str, Any]) -> Grid:
+    """Label | value rows. A row moves to the next page whole unless it is very long: then its
+    text runs on across the page break."""
+    return _label_value([
+        [_cell(f.display_label, "label"),
+         _value_cell(shown(f, pointers.get(instance, f.pointer)), "body", "empty")]
+        for f in fields])
+
+
 def _table_block(table: Table, instance: Mapping[str, Any],
-                 section_title: str = "") -> list[Flowable]:
+                 section_title: str = "") -> list[Block]:
     rows_in = pointers.get(instance, table.pointer)
     items = [r for r in rows_in if isinstance(r, Mapping)] if isinstance(rows_in, list) else []
-    head = [para(c.label, "cell-head") for c in table.columns]
+    head = [_cell(c.label, "cell-head") for c in table.columns]
+    widths = column_widths(table, body_width())
     # One heading: a table that is its whole section is not titled again.
-    title: list[Flowable] = [para(table.label, "table")] if table.label != section_title else []
-    if not items:
-        empty = RLTable([head, [paragraph("None recorded", styles()["cell-empty"])]
-                         + [""] * (len(head) - 1)],
-                        colWidths=column_widths(table, body_width()), style=grid_style(),
-                        hAlign="LEFT")
-        empty.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
-        return [KeepTogether([*title, empty])]
+    title: list[Block] = [_text(table.label, "table")] if table.label != section_title else []
+    if not items:  # one cell across the columns, as tall as a line in platypus's default font
+        none = Cell("None recorded", replace(text_style("cell-empty"), leading=12))
+        return [Together([*title, _grid([head, [none]], widths)])]
     body = [[_value_cell(shown(c, item.get(c.key)), "cell", "cell-empty") for c in table.columns]
             for item in items]
-    widths = column_widths(table, body_width())
-    tall = any(_is_tall(row, widths, 6) for row in body)
-    grid = RLTable([head, *body], colWidths=widths, repeatRows=1, style=grid_style(),
-                   splitInRow=1 if tall else 0, hAlign="LEFT")
-    return [CondPageBreak(60), *title, grid]
+    return [NeedRoom(60), *title, _grid([head, *body], widths)]
 
 
-def _section_story(section: Section, instance: Mapping[str, Any],
-                   role_labels: Mapping[str, str],
-                   findings: Sequence[Finding] = ()) -> list[Flowable]:
-    story: list[Flowable] = [CondPageBreak(90), *section_heading(section, role_labels)]
+def _findings_blocks(findings: Sequence[Finding], title: str) -> list[Block]:
+    """A small table of open findings: where, what, how serious."""
+    width = body_width()
+    head = [_cell("Where", "cell-head"), _cell("Open finding", "cell-head"),
+            _cell("Severity", "cell-head")]
+    rows = [[_cell(text, "cell") for text in row] for row in findings_rows(findings)]
+    table = _grid([head, *rows], [width * 0.3, width * 0.56, width * 0.14])
+    return [Gap(4), Together([_text(title, "table"), table]) if len(rows) < 6 else table]
+
+
+def _section_blocks(section: Section, instance: Mapping[str, Any],
+                    role_labels: Mapping[str, str],
+                    findings: Sequence[Finding] = ()) -> list[Block]:
+    out: list[Block] = [NeedRoom(90), *_section_heading(section, role_labels)]
     for block in section.blocks():
         if isinstance(block, Table):
-            story.extend(_table_block(block, instance, section.title))
+            out.extend(_table_block(block, instance, section.title))
         else:
-            story.extend(_scalar_rows(list(block), instance))
+            out.append(_scalar_rows(list(block), instance))
     if findings:  # on the page where the section is, not on a page of their own
-        story.extend(findings_table(findings, body_width(), para, grid_style(),
-                                    f"Open findings: {section.title}"))
-    return story
+        out.extend(_findings_blocks(findings, f"Open findings: {section.title}"))
+    return out
 
 
-def _summary_story(model: FormModel, instance: Mapping[str, Any], facts: RecordFacts,
-                   findings: Sequence[Finding], whole_form: Sequence[Finding]) -> list[Flowable]:
-    width = body_width()
-    rows = summary_rows(model, instance, facts, findings, para)
+def _summary_blocks(model: FormModel, instance: Mapping[str, Any], facts: RecordFacts,
+                    findings: Sequence[Finding], whole_form: Sequence[Finding]) -> list[Block]:
     colour = status_colour(facts, findings, OK_GREEN, ERROR_RED)
-    rows[0][1] = Paragraph(markup(facts.status),
-                           ParagraphStyle("status", parent=styles()["label"], textColor=colour))
-    box = RLTable(rows, colWidths=[width * 0.36, width * 0.64], style=label_value_style(),
-                  hAlign="LEFT")
-    story: list[Flowable] = [box]
+    status = replace(text_style("label"), colour=colour)
+    rows = [[_cell(label, "label"), _cell(value)]
+            for label, value in summary_rows(model, instance, facts, findings)]
+    rows[0][1] = Cell(clean_text(facts.status), status)
+    out: list[Block] = [_label_value(rows)]
     if whole_form:
-        story.extend(findings_table(whole_form, width, para, grid_style(),
-                                    "Open findings about the whole form"))
-    return story
+        out.extend(_findings_blocks(whole_form, "Open findings about the whole form"))
+    return out
 
 
 def _asked_sections(model: FormModel, instance: Mapping[str, Any]) -> list[Section]:
     # A section the form did not ask this child about is not printed as a page of dashes.
     skipped = not_asked(model, instance)
     return [s for s in model.sections if s.pointer not in skipped]
+
+
+def record_canvas(buffer: io.BytesIO, text: PageText, seed: bytes, *, title: str,
+                  author: str) -> rl_canvas.Canvas:
+    """The record's canvas: its document information as `document` gives it, and every page's
+    running text with "Page N of M"."""
+    canv = _numbered_canvas(text, seed)(buffer, pagesize=PAGE_SIZE, invariant=1, lang="en-GB")
+    canv.setAuthor(author)
+    canv.setTitle(title)
+    canv.setSubject("Personal Education Plan")
+    canv.setCreator("pepforms")
+    canv.setProducer("pepforms (ReportLab)")
+    canv.setKeywords("")
+    return canv
 
 
 def render_record(model: FormModel, instance: dict[str, Any], *, organisation: str, child_name: str,
@@ -452,18 +450,21 @@ def render_record(model: FormModel, instance: dict[str, Any], *, organisation: s
     its fields and tables, and its open findings beside it. Every page carries `marking`.
     """
     register_fonts()
-    buffer = io.BytesIO()
-    doc = document(buffer, title=model.title, author=organisation)
-    text = PageText(f"{child_name} · {term_label}", footer_text(model, form_id), marking)
     facts = RecordFacts(status, quality, qa, finalised_by, finalised_on)
     grouped, whole_form = findings_by_section(model, findings)
-    story = heading_block(model, organisation, term_label)
-    story.extend(_summary_story(model, instance, facts, findings, whole_form))
+    blocks = _record_heading(model, organisation, term_label)
+    blocks.extend(_summary_blocks(model, instance, facts, findings, whole_form))
     for section in _asked_sections(model, instance):
-        story.extend(_section_story(section, instance, role_labels, grouped.get(section.key, ())))
+        blocks.extend(_section_blocks(section, instance, role_labels,
+                                      grouped.get(section.key, ())))
     seed = input_digest(model.schema_id, model.version, instance, organisation, child_name, term_label,
                         form_id, status, [f.as_dict() for f in findings], dict(role_labels),
                         quality.as_dict() if quality else None, qa, finalised_by, finalised_on,
                         marking)
-    doc.build(story, canvasmaker=_numbered_canvas(text, seed))
+    buffer = io.BytesIO()
+    text = PageText(f"{child_name} · {term_label}", footer_text(model, form_id), marking)
+    canv = record_canvas(buffer, text, seed, title=model.title, author=organisation)
+    draw(blocks, canv, record_frame())
+    canv.showPage()
+    canv.save()
     return buffer.getvalue()

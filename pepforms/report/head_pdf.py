@@ -9,18 +9,8 @@ from collections.abc import Sequence
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 from reportlab.platypus import Table as RLTable
 
-from pepforms.pdf.record import (
-    PageText,
-    body_width,
-    document,
-    grid_style,
-    input_digest,
-    label_value_style,
-    para,
-    register_fonts,
-    seeded_canvas,
-    styles,
-)
+from pepforms.pdf.record import PageText, body_width, input_digest, register_fonts, seeded_canvas, styles
+from pepforms.pdf.story import document, grid_style, label_value_style, para
 from pepforms.report.charts import WIDTH, BarChart, drawing
 from pepforms.report.head import NOT_KNOWN, HeadReport
 from pepforms.report.ppplus import pounds
