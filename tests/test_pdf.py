@@ -205,6 +205,16 @@ def test_record_wraps_long_text_across_pages() -> None:
     assert words == list(range(2500)) * 2
 
 
+def test_a_section_with_many_open_findings_keeps_its_title() -> None:
+    model = form_model("cheshire-west", "y1-11")
+    instance = good_cases()[("cheshire-west", "y1-11")].instance
+    findings = [make("missing-value", pointer=f"/voice/views{i}", section="The young person's voice",
+                     label=f"Question {i}", role="designated-teacher") for i in range(8)]
+    text = squash_spaces("".join(page_texts(record_for(model, instance, findings=findings))))
+    assert "Open findings: The young person's voice" in text
+    assert all(f"Question {i}" in text for i in range(8))
+
+
 def test_record_shows_open_findings_beside_their_sections() -> None:
     model = form_model("cheshire-west", "y1-11")
     instance = good_cases()[("cheshire-west", "y1-11")].instance

@@ -386,7 +386,9 @@ def _findings_blocks(findings: Sequence[Finding], title: str) -> list[Block]:
             _cell("Severity", "cell-head")]
     rows = [[_cell(text, "cell") for text in row] for row in findings_rows(findings)]
     table = _grid([head, *rows], [width * 0.3, width * 0.56, width * 0.14])
-    return [Gap(4), Together([_text(title, "table"), table]) if len(rows) < 6 else table]
+    if len(rows) < 6:  # a short table stays with its title
+        return [Gap(4), Together([_text(title, "table"), table])]
+    return [Gap(4), NeedRoom(80), _text(title, "table"), table]  # a long one: the title, then it
 
 
 def _section_blocks(section: Section, instance: Mapping[str, Any],
