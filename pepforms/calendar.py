@@ -261,6 +261,17 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays()
 
 
+def weekdays_after(start: dt.date, end: dt.date) -> int:
+    """How many Mondays to Fridays fall after start, up to and including end (0 if end <= start):
+    never fewer than the working days, so a limit it keeps to is kept without the bank holidays."""
+    if end <= start:
+        return 0
+    days = (end - start).days
+    weeks, rest = divmod(days, 7)
+    first = start.weekday() + 1  # the weekday of the first day counted (0 = Monday, may pass 6)
+    return weeks * 5 + sum(1 for d in range(first, first + rest) if d % 7 < 5)
+
+
 def working_days_after(start: dt.date, end: dt.date) -> int:
     """How many working days fall after start, up to and including end (0 if end <= start)."""
     count = 0

@@ -17,6 +17,7 @@ from pepforms.calendar import (
     key_stage,
     parse_year_group,
     phase_for,
+    weekdays_after,
     working_days_after,
     year_group,
     year_group_label,
@@ -305,3 +306,12 @@ def test_add_and_count_working_days_agree(start: dt.date, days: int) -> None:
     if days:
         assert is_working_day(end)
         assert working_days_after(start, end - dt.timedelta(days=1)) == days - 1
+
+
+@given(st.dates(dt.date(2000, 1, 1), dt.date(2060, 12, 31)), st.integers(-10, 400))
+def test_weekdays_after_counts_mondays_to_fridays_and_bounds_working_days(start: dt.date,
+                                                                         span: int) -> None:
+    end = start + dt.timedelta(days=span)
+    counted = sum(1 for i in range(1, span + 1) if (start + dt.timedelta(days=i)).weekday() < 5)
+    assert weekdays_after(start, end) == counted
+    assert weekdays_after(start, end) >= working_days_after(start, end)
