@@ -745,3 +745,23 @@ def test_a_stand_in_typed_over_a_picked_date_is_what_shows() -> None:
     result = read(para(control))
     assert "meeting_date" not in result.instance["pep"]
     assert result.stand_ins == {"/pep/meeting_date": "TBC"}
+
+
+def test_scan_keys_each_control_by_its_first_tag_the_first_control_winning() -> None:
+    from pepforms.word.reader import scan
+
+    body = etree.fromstring(
+        f'<w:document xmlns:w="{W}"><w:body>'
+        # An outer control whose properties come after what it holds: it still comes first.
+        '<w:sdt><w:sdtContent><w:sdt><w:sdtPr><w:tag w:val="a"/></w:sdtPr>'
+        '<w:sdtContent/></w:sdt></w:sdtContent><w:sdtPr><w:tag w:val="a"/></w:sdtPr></w:sdt>'
+        # A control's second tag is not its tag; a tag outside a control's properties is none.
+        '<w:sdt><w:sdtPr><w:tag w:val="b"/><w:tag w:val="c"/></w:sdtPr></w:sdt>'
+        '<w:p><w:tag w:val="d"/></w:p>'
+        '</w:body></w:document>')
+    sdts = list(body.iter(f"{{{W}}}sdt"))
+    found = scan(body)
+    assert found.controls == {"a": sdts[0], "b": sdts[2]}
+    # Without a clash, each control is its own tag's.
+    sdts[1].find(f"{{{W}}}sdtPr/{{{W}}}tag").set(f"{{{W}}}val", "e")
+    assert scan(body).controls == {"a": sdts[0], "e": sdts[1], "b": sdts[2]}

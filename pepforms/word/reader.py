@@ -35,7 +35,7 @@ from pepforms.word.controls import KNOWN_PLACEHOLDERS, ControlValue, control_tag
 from pepforms.word.locate import ancestor as _ancestor
 from pepforms.word.locate import find_table as _find_table
 from pepforms.word.locate import header_row_index as _header_row_index
-from pepforms.word.ooxml import NS, W_P, W_VAL, parse_untrusted, qn, text_of
+from pepforms.word.ooxml import W_P, W_VAL, parse_untrusted, qn, text_of
 
 
 @dataclass
@@ -82,31 +82,11 @@ def _label_row(row: etree._Element, labels: dict[str, etree._Element]) -> None:
             labels[label] = cells[1]
 
 
-# Each control's tag, found by libxml2 rather than by a Python walk over every control.
-_CONTROL_TAGS = etree.XPath(".//w:sdt/w:sdtPr/w:tag", namespaces=NS)
-
-
-def _controls(root: etree._Element) -> dict[str, etree._Element]:
-    """tag → control (`w:sdt`), the first in document order winning, as `control_tag` reads
-    each control's tag."""
-    controls: dict[str, etree._Element] = {}
-    seen: set[etree._Element] = set()
-    for tag in _CONTROL_TAGS(root):
-        sdt = tag.getparent().getparent()
-        if sdt in seen:
-            continue  # a control's first tag is its tag
-        seen.add(sdt)
-        key = tag.get(W_VAL)
-        if key:
-            if key in controls:
-                # Two controls with one tag: the first control in document order wins, and
-                # a control's properties need not come before what it holds.
-                return _controls_in_order(root)
-            controls[key] = sdt
-    return controls
+W_SDTPR, W_TAG = qn("w:sdtPr"), qn("w:tag")
 
 
 def _controls_in_order(root: etree._Element) -> dict[str, etree._Element]:
+    """tag → control (`w:sdt`), the first control in document order winning."""
     controls: dict[str, etree._Element] = {}
     for node in root.iter(W_SDT):
         key = control_tag(node)
@@ -116,11 +96,27 @@ def _controls_in_order(root: etree._Element) -> dict[str, etree._Element]:
 
 
 def scan(root: etree._Element) -> DocumentScan:
-    found = DocumentScan(controls=_controls(root))
-    bookmarks = found.bookmarks
-    for node in root.iter(W_BOOKMARK, W_TBL, W_TR):
+    """Controls by tag, bookmarks by name, tables (by caption) and rows: one walk over the tree.
+
+    A control is found by its tag (`w:sdt/w:sdtPr/w:tag`, a control's first tag being its tag),
+    so that the walk meets a few hundred tags rather than every control's children."""
+    found = DocumentScan()
+    controls, bookmarks = found.controls, found.bookmarks
+    seen: set[etree._Element] = set()
+    clash = False
+    for node in root.iter(W_TAG, W_BOOKMARK, W_TBL, W_TR):
         tag = node.tag
-        if tag == W_BOOKMARK:
+        if tag == W_TAG:
+            props = node.getparent()
+            sdt = props.getparent() if props is not None and props.tag == W_SDTPR else None
+            if sdt is None or sdt.tag != W_SDT or sdt is root or sdt in seen:
+                continue  # not a control's tag (within the document), or not its first
+            seen.add(sdt)
+            key = node.get(W_VAL)
+            if key:
+                clash = clash or key in controls
+                controls.setdefault(key, sdt)
+        elif tag == W_BOOKMARK:
             name = node.get(W_NAME)
             if name and name not in bookmarks:
                 bookmarks[name] = node
@@ -131,6 +127,10 @@ def scan(root: etree._Element) -> DocumentScan:
                 found.captions.setdefault(cap, node)
         else:
             found.rows.append(node)
+    if clash:
+        # Two controls with one tag: the first control in document order wins, and a
+        # control's properties need not come before what it holds.
+        found.controls = _controls_in_order(root)
     return found
 
 
