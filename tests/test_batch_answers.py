@@ -125,3 +125,27 @@ def test_many_copies_of_one_form_each_name_ten_others_not_all(tmp_path: Path) ->
         assert not any(n in dup.message for n in others[10:])
         assert "and 3 more" in dup.message
         assert names[i] not in dup.message
+
+
+def test_a_batch_leaves_what_was_loaded_out_of_full_collections_and_thaws_it(tmp_path: Path) -> None:
+    """While a batch runs, the objects loaded before it and by its first form are frozen
+    (gc.freeze), so that the collector's full passes do not walk them for every few forms; when
+    it ends, nothing stays frozen."""
+    import gc
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.docx").write_bytes(returned_form(GOOD[0])[1])
+    frozen: list[int] = []
+    report = validate([folder], on_result=lambda _result: frozen.append(gc.get_freeze_count()))
+    assert len(report.forms) == 3 and frozen[0] == 0 and all(n > 0 for n in frozen[1:])
+    assert gc.get_freeze_count() == 0
+
+    def fail_when_frozen(_result: FormResult) -> None:
+        if gc.get_freeze_count():
+            raise RuntimeError("stopped part-way")
+
+    with pytest.raises(RuntimeError):  # a batch that stops part-way thaws as well
+        validate([folder], on_result=fail_when_frozen)
+    assert gc.get_freeze_count() == 0
