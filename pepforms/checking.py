@@ -7,10 +7,8 @@ because of one bad file.
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -281,42 +279,6 @@ def collect_paths(paths: Iterable[Path], *, emails: bool = False) -> list[Path]:
     return out
 
 
-class _LongLivedFrozen:
-    """While a batch runs, what was loaded before it and by its first form (modules, schemas,
-    validators, the register's tables) is left out of the garbage collector's full passes
-    (gc.freeze): otherwise each pass walks all of it, and a batch that records in the register
-    makes enough objects to trigger many. Thawed when the batch ends; nothing is kept longer."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()  # the web page runs batches on several threads at once
-        self._depth = 0
-        self._frozen = False
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._depth -= 1
-                if self._depth == 0 and self._frozen:
-                    gc.unfreeze()
-                    self._frozen = False
-
-    def loaded(self) -> None:
-        if self._frozen:
-            return
-        with self._lock:
-            if self._depth and not self._frozen:
-                gc.freeze()
-                self._frozen = True
-
-
-_long_lived_frozen = _LongLivedFrozen()
-
-
 def _check(args: tuple[Path, CheckOptions, bool]) -> list[FormResult]:
     path, options, keep_answers = args
     results = check_path(path, options)
@@ -339,7 +301,7 @@ def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, j
     needs them). `on_result` sees each result as it comes, answers included, e.g. to record it
     in the register; they are dropped once it has.
     """
-    from pepforms.fanout import fan_out_iter
+    from pepforms.fanout import fan_out_iter, long_lived_frozen
 
     files = collect_paths(paths, emails=True)
     if on_total:
@@ -358,7 +320,7 @@ def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, j
         result.email_subject = ""
         results.append(result)
 
-    with _long_lived_frozen():
+    with long_lived_frozen():
         for batch in fan_out_iter(_check, [(f, options, wanted) for f in files], jobs, progress):
             for result in batch:
                 if result.child_id:
@@ -367,7 +329,7 @@ def validate(paths: Iterable[Path], options: CheckOptions = CheckOptions(), *, j
                     held.append(result)
                 else:
                     done(result)
-                _long_lived_frozen.loaded()
+                long_lived_frozen.loaded()
     for result in held:
         check_named_child(result, known)
         done(result)

@@ -13,11 +13,14 @@ writing files after the command has stopped.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -88,3 +91,39 @@ def fan_out(fn: Callable[[T], R], items: Sequence[T], jobs: int = 1,
     is raised here, as it would be in a loop: callers turn per-item problems into outcomes first.
     """
     return list(fan_out_iter(fn, items, jobs, progress, size))
+
+
+class LongLivedFrozen:
+    """While a batch runs, what was loaded before it and by its first form (modules, schemas,
+    validators, the register's tables) is left out of the garbage collector's full passes
+    (gc.freeze): otherwise each pass walks all of it, and a batch that records in the register
+    makes enough objects to trigger many. Thawed when the batch ends; nothing is kept longer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the web page runs batches on several threads at once
+        self._depth = 0
+        self._frozen = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._frozen:
+                    gc.unfreeze()
+                    self._frozen = False
+
+    def loaded(self) -> None:
+        if self._frozen:
+            return
+        with self._lock:
+            if self._depth and not self._frozen:
+                gc.freeze()
+                self._frozen = True
+
+
+long_lived_frozen = LongLivedFrozen()  # with long_lived_frozen(): ... long_lived_frozen.loaded()
