@@ -19,7 +19,13 @@ from pepforms.schema import form_model
 
 from ..conftest import TERM, examples
 from .layouts import LAYOUTS
-from .test_authority_new import _draft, _kinds, _share, _y1_11_roster, round_trip_on_draft
+from .test_authority_new import (
+    _draft,
+    _kinds,
+    _share,
+    build_generate_fill_read,
+    round_trip_on_draft,
+)
 
 
 @pytest.fixture()
@@ -97,27 +103,8 @@ def children() -> list[Child]:
 def test_a_layout_builds_generates_fills_and_reads(own_schemas: Path, layout: str) -> None:
     build, *_ = LAYOUTS[layout]
     _draft(own_schemas, build(), "layoutshire")
-    runner = CliRunner()
-    built = runner.invoke(main, ["template", "build", "layoutshire"])
-    assert built.exit_code == 0, built.output
-    checked = runner.invoke(main, ["template", "check", "layoutshire"])
-    assert checked.exit_code == 0 and "ok" in checked.output, checked.output
-    roster = own_schemas / "roster.csv"
-    _y1_11_roster(roster)
-    out = own_schemas / "pack"
-    made = runner.invoke(main, ["generate", "--authority", "layoutshire", "--term",
-                                "spring-2027", "--roster", str(roster), "--out", str(out),
-                                "--no-register"])
-    assert made.exit_code == 0, made.output
-    form = next(out.rglob("*.docx"))
-    data = own_schemas / "answers.json"
-    data.write_text('{"attendance": {"percentage": 91}, "meeting": {"summary": "Went well."}}')
-    filled = own_schemas / "filled.docx"
-    done = runner.invoke(main, ["fill", str(form), str(data), "-o", str(filled)])
-    assert done.exit_code == 0, done.output
-    read = runner.invoke(main, ["read", str(filled)])
-    assert read.exit_code == 0 and '"percentage": 91' in read.output, read.output
-    assert "Went well." in read.output
+    _runner, _filled, read = build_generate_fill_read(own_schemas, "layoutshire")
+    assert "Went well." in read
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS))
