@@ -93,7 +93,8 @@ def test_a_folder_of_emails_and_forms_is_finalised_form_by_form(tmp_path: Path) 
             if p.is_file()} == digests
 
 
-def test_the_record_shows_the_qa_officers_decision_from_the_register(tmp_path: Path) -> None:
+def _issued_in_register(tmp_path: Path) -> tuple[Path, str, str]:
+    """A returned form in a folder of its own, issued in a new register: (form, form id, URL)."""
     (tmp_path / "in").mkdir()
     form = tmp_path / "in" / "returned.docx"
     form.write_bytes(returned_form(GOOD)[1])
@@ -101,7 +102,13 @@ def test_the_record_shows_the_qa_officers_decision_from_the_register(tmp_path: P
     url = f"sqlite:///{tmp_path / 'register.sqlite'}"
     with open_register(url) as reg:
         record_issued(reg, [issued_form(checked.child_id, form_id=checked.form_id)])
-        record_qa(reg, checked.form_id, "Good", "Sam Officer", "Clear targets")
+    return form, checked.form_id, url
+
+
+def test_the_record_shows_the_qa_officers_decision_from_the_register(tmp_path: Path) -> None:
+    form, form_id, url = _issued_in_register(tmp_path)
+    with open_register(url) as reg:
+        record_qa(reg, form_id, "Good", "Sam Officer", "Clear targets")
     code, output = _run("finalise", str(form), "-o", str(tmp_path / "one.pdf"), "--register", url)
     assert code == 0, output
     one = _text((tmp_path / "one.pdf").read_bytes())
@@ -116,19 +123,13 @@ def test_the_record_shows_the_qa_officers_decision_from_the_register(tmp_path: P
 
 
 def test_who_finalised_is_on_the_record_and_in_the_register(tmp_path: Path) -> None:
-    (tmp_path / "in").mkdir()
-    form = tmp_path / "in" / "returned.docx"
-    form.write_bytes(returned_form(GOOD)[1])
-    checked = check_file(form)
-    url = f"sqlite:///{tmp_path / 'register.sqlite'}"
-    with open_register(url) as reg:
-        record_issued(reg, [issued_form(checked.child_id, form_id=checked.form_id)])
+    form, form_id, url = _issued_in_register(tmp_path)
     code, output = _run("finalise", str(form.parent), "--out", str(tmp_path / "out"),
                         "--by", "Pat Coordinator", "--register", url)
     assert code == 0, output
     text = _text((tmp_path / "out" / "returned.pdf").read_bytes())
     assert f"Finalised by Pat Coordinator, on {date.today().day} {date.today():%B %Y}" in text
     with open_register(url) as reg:
-        history = form_history(reg, checked.form_id)
+        history = form_history(reg, form_id)
     assert history is not None
     assert [(e.kind, e.by) for e in history.events] == [("finalised", "Pat Coordinator")]
