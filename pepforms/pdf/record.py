@@ -175,6 +175,17 @@ def role_text(role: str | None, role_labels: Mapping[str, str]) -> str:
     return role_labels.get(role) or role.replace("-", " ").capitalize()
 
 
+def heading_lines(model: FormModel, organisation: str, term_label: str) -> list[tuple[str, str]]:
+    """The form's heading, as (text, style) lines: the record and the fillable form share it."""
+    return [(model.title, "title"), *((t, "subtitle") for t in (organisation, term_label) if t)]
+
+
+def section_heading_lines(section: Section, role_labels: Mapping[str, str]) -> list[tuple[str, str]]:
+    """A section's heading and who completes it, as (text, style) lines."""
+    who = role_text(section.role, role_labels)
+    return [(section.title, "section"), *([(f"Completed by: {who}", "role")] if who else [])]
+
+
 def column_widths(table: Table, width: float) -> list[float]:
     """Column widths for a table: long-text columns wider, ticks and dates narrow."""
     weights = {"multiline": 3.0, "text": 2.0, "choice": 1.7, "date": 1.35, "money": 1.15,
@@ -337,21 +348,12 @@ def _grid(rows: Sequence[Sequence[Cell]], widths: Sequence[float]) -> Grid:
 
 
 def _record_heading(model: FormModel, organisation: str, term_label: str) -> list[Block]:
-    out: list[Block] = [_text(model.title, "title")]
-    if organisation:
-        out.append(_text(organisation, "subtitle"))
-    if term_label:
-        out.append(_text(term_label, "subtitle"))
-    out.append(Gap(4))
-    return out
+    return [*(_text(t, style) for t, style in heading_lines(model, organisation, term_label)),
+            Gap(4)]
 
 
 def _section_heading(section: Section, role_labels: Mapping[str, str]) -> list[Block]:
-    out: list[Block] = [_text(section.title, "section")]
-    who = role_text(section.role, role_labels)
-    if who:
-        out.append(_text(f"Completed by: {who}", "role"))
-    return out
+    return [_text(t, style) for t, style in section_heading_lines(section, role_labels)]
 
 
 def _scalar_rows(fields: list[Field], instance: Mapping[str, Any]) -> Grid:

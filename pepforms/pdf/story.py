@@ -19,7 +19,8 @@ from pepforms.pdf.record import (
     PAGE_SIZE,
     RULE,
     TOP_MARGIN,
-    role_text,
+    heading_lines,
+    section_heading_lines,
     styles,
 )
 from pepforms.schema import FormModel, Section
@@ -50,21 +51,12 @@ def document(buffer: io.BytesIO, *, title: str, author: str) -> SimpleDocTemplat
 
 
 def heading_block(model: FormModel, organisation: str, term_label: str) -> list[Flowable]:
-    out: list[Flowable] = [para(model.title, "title")]
-    if organisation:
-        out.append(para(organisation, "subtitle"))
-    if term_label:
-        out.append(para(term_label, "subtitle"))
-    out.append(Spacer(1, 4))
-    return out
+    return [*(para(t, style) for t, style in heading_lines(model, organisation, term_label)),
+            Spacer(1, 4)]
 
 
 def section_heading(section: Section, role_labels: Mapping[str, str]) -> list[Flowable]:
-    out: list[Flowable] = [para(section.title, "section")]
-    who = role_text(section.role, role_labels)
-    if who:
-        out.append(para(f"Completed by: {who}", "role"))
-    return out
+    return [para(t, style) for t, style in section_heading_lines(section, role_labels)]
 
 
 def label_value_style() -> TableStyle:
