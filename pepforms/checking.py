@@ -201,15 +201,22 @@ def form_in_email(path: Path) -> tuple[Path, str] | None:
     return None
 
 
-def check_one_form(path: Path, options: CheckOptions = CheckOptions()) -> FormResult:
+def check_one_form(path: Path, options: CheckOptions = CheckOptions(),
+                   last_email: dict[Path, list[FormResult]] | None = None) -> FormResult:
     """One returned form: a file, the one form attached to a saved email, or a form named
     inside its email (`RE PEP.eml/Form.docx`). Raises PepformsError when an email holds several
-    forms and none is named, or not the one named."""
+    forms and none is named, or not the one named. A caller going through an email's forms one
+    by one passes `last_email`, which keeps the last email's checks, so it is checked once."""
     inside = form_in_email(path)
     if inside is None:
         return check_file(path, options)
     email, name = inside
-    results = check_email(email, options)
+    results = (last_email or {}).get(email)
+    if results is None:
+        results = check_email(email, options)
+        if last_email is not None:
+            last_email.clear()
+            last_email[email] = results
     if name:
         chosen = [r for r in results if r.email and Path(r.path).name == name]
         if not chosen:

@@ -235,13 +235,15 @@ def _check_targets(pairs: list[tuple[Path, Path]], force: bool) -> None:
 def _finalise_run(run: tuple[list[_Item], Mapping[str, QaDecision]]) -> list[FinaliseOutcome]:
     """A run of files, with the QA officer's judgements (handed to a process once per run)."""
     items, judgements = run
-    return [_finalise_item(item, judgements) for item in items]
+    last_email: dict[Path, list[FormResult]] = {}  # an email's forms come one after another
+    return [_finalise_item(item, judgements, last_email) for item in items]
 
 
-def _finalise_item(item: _Item, judgements: Mapping[str, QaDecision]) -> FinaliseOutcome:
+def _finalise_item(item: _Item, judgements: Mapping[str, QaDecision],
+                   last_email: dict[Path, list[FormResult]]) -> FinaliseOutcome:
     """One file's outcome; never raises for a problem with the file."""
     try:
-        checked = check_one_form(item.source, item.options)
+        checked = check_one_form(item.source, item.options, last_email)
         if checked.status == "unreadable" or checked.instance is None:
             return FinaliseOutcome(item.source, item.out, FAILED, _why_unreadable(checked),
                                    checked)

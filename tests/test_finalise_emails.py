@@ -12,10 +12,11 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from pepforms.cases import discover, returned_form
-from pepforms.checking import check_file
+from pepforms.checking import check_file, check_one_form
 from pepforms.cli import main
 from pepforms.register import open_register, record_issued, record_qa
 from pepforms.register.history import form_history
+from pepforms.report.model import FormResult
 
 from .register.conftest import issued_form
 
@@ -133,3 +134,14 @@ def test_who_finalised_is_on_the_record_and_in_the_register(tmp_path: Path) -> N
         history = form_history(reg, form_id)
     assert history is not None
     assert [(e.kind, e.by) for e in history.events] == [("finalised", "Pat Coordinator")]
+
+
+def test_going_through_an_emails_forms_checks_the_email_once(tmp_path: Path) -> None:
+    email = _eml(tmp_path / "two.eml", [("PEP.docx", returned_form(GOOD)[1]),
+                                        ("PEP.docx", returned_form(BAD)[1])])
+    last: dict[Path, list[FormResult]] = {}
+    first = check_one_form(email / "PEP.docx", last_email=last)
+    checks = last[email]
+    second = check_one_form(email / "PEP (2).docx", last_email=last)
+    assert last[email] is checks and [first, second] == checks  # the same checks, not again
+    assert (first.status, second.status) == ("pass", "fail")
