@@ -7,6 +7,7 @@ control renders as a locked pre-filled value or as an empty control with its pla
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -16,7 +17,16 @@ from lxml import etree
 from pepforms.calendar import term_label
 from pepforms.schema import EARLIER_PLACEHOLDERS, PLACEHOLDERS, Field
 from pepforms.values import clean_text, format_date, format_money, format_number
-from pepforms.word.ooxml import CHECKED_GLYPH, UNCHECKED_GLYPH, W_VAL, el, qn, text_of
+from pepforms.word.ooxml import (
+    CHECKED_GLYPH,
+    UNCHECKED_GLYPH,
+    W_RSTYLE,
+    W_VAL,
+    el,
+    qn,
+    text_of,
+    walk_text,
+)
 
 PLACEHOLDER_STYLE = "PlaceholderText"
 VALUE_STYLE = "DefaultParagraphFont"
@@ -128,7 +138,7 @@ def _on(value: str | None) -> bool:
 
 W_SDTPR, W_SDTCONTENT, W_TAG, W_LOCK = qn("w:sdtPr"), qn("w:sdtContent"), qn("w:tag"), qn("w:lock")
 W_SHOWING, W_DATE, W_FULL_DATE = qn("w:showingPlcHdr"), qn("w:date"), qn("w:fullDate")
-W_DROPDOWN, W_COMBO, W_RSTYLE = qn("w:dropDownList"), qn("w:comboBox"), qn("w:rStyle")
+W_DROPDOWN, W_COMBO, W_SDT = qn("w:dropDownList"), qn("w:comboBox"), qn("w:sdt")
 W14_CHECKBOX, W14_CHECKED, W14_VAL = qn("w14:checkbox"), qn("w14:checked"), qn("w14:val")
 _LOCKED = frozenset({"contentLocked", "sdtContentLocked"})
 _GLYPHS = frozenset({CHECKED_GLYPH, UNCHECKED_GLYPH})
@@ -141,10 +151,13 @@ def control_tag(sdt: etree._Element) -> str | None:
     return None
 
 
-def _parts(sdt: etree._Element) -> tuple[dict[object, etree._Element], etree._Element | None]:
-    """The first of each kind of property in the control's first w:sdtPr, and its first
-    w:sdtContent (one walk over the control's children)."""
-    first: dict[object, etree._Element] = {}
+_PROPERTIES = frozenset({W_LOCK, W_SHOWING, W_DATE, W_DROPDOWN, W_COMBO})
+
+
+def _parts(sdt: etree._Element) -> tuple[dict[str, etree._Element], etree._Element | None]:
+    """The first of each property read (lock, placeholder flag, date, list) in the control's
+    first w:sdtPr, and its first w:sdtContent (one walk over the control's children)."""
+    first: dict[str, etree._Element] = {}
     props = content = None
     for child in sdt:
         tag = child.tag
@@ -152,7 +165,9 @@ def _parts(sdt: etree._Element) -> tuple[dict[object, etree._Element], etree._El
             if props is None:
                 props = child
                 for prop in child:
-                    first.setdefault(prop.tag, prop)
+                    kind = prop.tag
+                    if kind in _PROPERTIES and kind not in first:
+                        first[kind] = prop
         elif tag == W_SDTCONTENT and content is None:
             content = child
     return first, content
@@ -179,18 +194,28 @@ def _nothing(dropdown: bool, locked: bool, stale: bool) -> ControlValue:
     return ControlValue(text=None, is_dropdown=dropdown, locked=locked, stale_full_date=stale)
 
 
-def read_control(sdt: etree._Element) -> ControlValue:
+def read_control(sdt: etree._Element,
+                 boxes: Mapping[etree._Element, etree._Element] | None = None) -> ControlValue:
     """What a control holds. What is visible wins: text that is not a known placeholder is an
-    answer whatever the placeholder flag and style say; a checkbox's state is its state."""
+    answer whatever the placeholder flag and style say; a checkbox's state is its state.
+
+    `boxes`, when given, is the first checkbox inside each control of the document (see
+    `checkboxes`), so that each control need not be searched for one."""
     first, content = _parts(sdt)
     lock = first.get(W_LOCK)
     locked = lock is not None and lock.get(W_VAL) in _LOCKED
     # LibreOffice re-emits a checkbox as a block control around an inner checkbox control: the
     # inner one holds the state, so look for a checkbox anywhere inside.
-    checkbox = next(sdt.iter(W14_CHECKBOX), None)
+    checkbox = next(sdt.iter(W14_CHECKBOX), None) if boxes is None else boxes.get(sdt)
     if checkbox is not None:
         return _checkbox_value(checkbox, content, locked)
-    text = text_of(content) if content is not None else ""
+    if content is None:
+        text, styled = "", False
+    else:
+        walked, styled, _ = walk_text(content, PLACEHOLDER_STYLE)
+        text = text_of(content) if walked is None else walked
+        if walked is None:
+            styled = any(s.get(W_VAL) == PLACEHOLDER_STYLE for s in content.iter(W_RSTYLE))
     show = first.get(W_SHOWING)
     flagged = show is not None and _on(show.get(W_VAL))
     date_el = first.get(W_DATE)
@@ -205,10 +230,22 @@ def read_control(sdt: etree._Element) -> ControlValue:
         if full_date is None:
             return _nothing(dropdown, locked, False)
         return ControlValue(text=None, full_date=full_date, is_dropdown=dropdown, locked=locked)
-    if content is not None and not flagged:  # the placeholder's style on text typed over it
-        flagged = any(s.get(W_VAL) == PLACEHOLDER_STYLE for s in content.iter(W_RSTYLE))
+    # The placeholder's style on text typed over it also flags it.
     return ControlValue(text=text, full_date=full_date, is_dropdown=dropdown, locked=locked,
-                        flagged_placeholder=flagged)
+                        flagged_placeholder=flagged or styled)
+
+
+def checkboxes(found: Iterable[etree._Element]) -> dict[etree._Element, etree._Element]:
+    """control (`w:sdt`) → the first checkbox inside it, from a document's checkboxes in
+    document order (what `read_control` would find by searching each control)."""
+    boxes: dict[etree._Element, etree._Element] = {}
+    for box in found:
+        parent = box.getparent()
+        while parent is not None:
+            if parent.tag == W_SDT:
+                boxes.setdefault(parent, box)
+            parent = parent.getparent()
+    return boxes
 
 
 # ------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def qn(name: str) -> str:
 # Qualified names the reader meets on every node, computed once.
 W_P, W_R, W_T, W_TAB, W_BR, W_CR, W_SYM = (qn(f"w:{n}")
                                            for n in ("p", "r", "t", "tab", "br", "cr", "sym"))
-W_DEL, W_CHAR, W_VAL = qn("w:del"), qn("w:char"), qn("w:val")
+W_DEL, W_CHAR, W_VAL, W_RSTYLE = qn("w:del"), qn("w:char"), qn("w:val"), qn("w:rStyle")
 _INLINE = frozenset({W_T, W_TAB, W_BR, W_CR, W_SYM})
 
 
@@ -81,27 +81,31 @@ def parse_untrusted(data: bytes) -> etree._Element:
     return root
 
 
+def _piece(child: etree._Element, tag: str) -> tuple[str | None, etree._Element | None]:
+    """The text an inline node (`w:t`, a tab, a break, a symbol) adds, None when it adds none,
+    and the element holding its run (its grandparent)."""
+    run = child.getparent()
+    holder = run.getparent() if run is not None else None
+    if holder is not None and holder.tag == W_DEL:
+        return None, holder  # a tracked deletion: the person removed this break or tab
+    if tag == W_T:
+        return child.text or "", holder
+    if tag == W_TAB:
+        # A w:tab under w:pPr/w:tabs is a tab stop, not a character.
+        return ("\t" if run is not None and run.tag == W_R else None), holder
+    if tag == W_SYM:
+        return _symbol(child), holder
+    return "\n", holder
+
+
 def _inline_text(node: etree._Element) -> str:
     out: list[str] = []
     for child in node.iter():  # every node, filtered here: quicker than lxml's tag filter
         tag = child.tag
-        if tag not in _INLINE:
-            continue
-        run = child.getparent()
-        if run is not None:
-            holder = run.getparent()
-            if holder is not None and holder.tag == W_DEL:
-                continue  # a tracked deletion: the person removed this break or tab
-        if tag == W_T:
-            out.append(child.text or "")
-        elif tag == W_TAB:
-            # A w:tab under w:pPr/w:tabs is a tab stop, not a character.
-            if run is not None and run.tag == W_R:
-                out.append("\t")
-        elif tag == W_SYM:
-            out.append(_symbol(child))
-        else:
-            out.append("\n")
+        if tag in _INLINE:
+            piece = _piece(child, tag)[0]
+            if piece is not None:
+                out.append(piece)
     return "".join(out)
 
 
@@ -112,18 +116,66 @@ def text_of(element: etree._Element) -> str:
     """
     if element.tag == W_P:
         return _inline_text(element)
+    text = walk_text(element)[0]
+    return _text_of_paragraphs(element) if text is None else text
+
+
+def _text_of_paragraphs(element: etree._Element) -> str:
+    """`text_of` for any structure: each paragraph's text (nested ones too), blank lines at
+    either end dropped."""
     paragraphs = list(element.iter(W_P))
     if not paragraphs:
         return _inline_text(element)
     if len(paragraphs) == 1:
         line = _inline_text(paragraphs[0])
         return line if line.strip() else ""
-    lines = [_inline_text(p) for p in paragraphs]
+    return _joined([_inline_text(p) for p in paragraphs])
+
+
+def _joined(lines: list[str]) -> str:
     while lines and not lines[0].strip():
         lines.pop(0)
     while lines and not lines[-1].strip():
         lines.pop()
     return "\n".join(lines)
+
+
+def walk_text(element: etree._Element, style: str | None = None, stop_at: str | None = None
+              ) -> tuple[str | None, bool, etree._Element | None]:
+    """`text_of(element)` (not a paragraph) in one walk over it, for the usual shapes: runs with
+    no paragraph, or paragraphs that are the element's own children holding their runs.
+
+    Returns (text, whether a run has the style `style`, None); text is None where the shape
+    needs `text_of`'s general way. With `stop_at`, the walk ends at the first element of that
+    tag and returns (None, False, that element)."""
+    loose: list[str] = []  # pieces while no paragraph has been met
+    lines: list[list[str]] = []
+    styled = False
+    for child in element.iter():
+        tag = child.tag
+        if tag in _INLINE:
+            piece, holder = _piece(child, tag)
+            if piece is None:
+                continue  # deleted, or a tab stop: nothing on any line
+            if lines and (holder is None or holder.tag != W_P):
+                return None, False, None  # a run in a hyperlink, an insertion, a nested control
+            (lines[-1] if lines else loose).append(piece)
+        elif tag == W_P:
+            if child.getparent() is not element:
+                return None, False, None  # a paragraph in a nested table or a text box
+            if loose:
+                return None, False, None  # text before the first paragraph, outside them all
+            lines.append([])
+        elif tag == stop_at:
+            return None, False, child
+        elif tag == W_RSTYLE and style is not None and not styled:
+            styled = child.get(W_VAL) == style
+    if not lines:
+        return "".join(loose), styled, None
+    if len(lines) == 1:
+        line = "".join(lines[0])
+        return (line if line.strip() else ""), styled, None
+    return _joined(["".join(pieces) for pieces in lines]), styled, None
 
 
 def _symbol(node: etree._Element) -> str:

@@ -12,7 +12,7 @@ where the reader had to choose.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,11 +31,18 @@ from pepforms.findings import Finding
 from pepforms.schema import Field, FormModel, Table
 from pepforms.standins import DEFAULT_LANGUAGE, is_stand_in
 from pepforms.values import ValueNotUnderstood, parse_date
-from pepforms.word.controls import KNOWN_PLACEHOLDERS, ControlValue, control_tag, read_control
+from pepforms.word.controls import (
+    KNOWN_PLACEHOLDERS,
+    W14_CHECKBOX,
+    ControlValue,
+    checkboxes,
+    control_tag,
+    read_control,
+)
 from pepforms.word.locate import ancestor as _ancestor
 from pepforms.word.locate import find_table as _find_table
 from pepforms.word.locate import header_row_index as _header_row_index
-from pepforms.word.ooxml import W_P, W_VAL, parse_untrusted, qn, text_of
+from pepforms.word.ooxml import W_P, W_VAL, parse_untrusted, qn, text_of, walk_text
 
 
 @dataclass
@@ -47,6 +54,8 @@ class DocumentScan:
     captions: dict[str, etree._Element] = field(default_factory=dict)  # caption → tbl
     tables: list[etree._Element] = field(default_factory=list)
     rows: list[etree._Element] = field(default_factory=list)  # every w:tr, in document order
+    # control → the first checkbox inside it (see `controls.checkboxes`)
+    boxes: dict[etree._Element, etree._Element] = field(default_factory=dict)
     _labels: dict[str, etree._Element] | None = field(default=None, repr=False)
 
     @property
@@ -103,8 +112,9 @@ def scan(root: etree._Element) -> DocumentScan:
     found = DocumentScan()
     controls, bookmarks = found.controls, found.bookmarks
     seen: set[etree._Element] = set()
+    boxes: list[etree._Element] = []
     clash = False
-    for node in root.iter(W_TAG, W_BOOKMARK, W_TBL, W_TR):
+    for node in root.iter(W_TAG, W_BOOKMARK, W_TBL, W_TR, W14_CHECKBOX):
         tag = node.tag
         if tag == W_TAG:
             props = node.getparent()
@@ -125,8 +135,11 @@ def scan(root: etree._Element) -> DocumentScan:
             cap = _caption(node)
             if cap:
                 found.captions.setdefault(cap, node)
-        else:
+        elif tag == W_TR:
             found.rows.append(node)
+        else:
+            boxes.append(node)
+    found.boxes = checkboxes(boxes)
     if clash:
         # Two controls with one tag: the first control in document order wins, and a
         # control's properties need not come before what it holds.
@@ -134,33 +147,36 @@ def scan(root: etree._Element) -> DocumentScan:
     return found
 
 
-def _from_cell(cell: etree._Element) -> ControlValue | str:
-    control = next(cell.iter(W_SDT), None)
-    if control is not None:
-        return read_control(control)
-    return text_of(cell)
+def _from_cell(cell: etree._Element, boxes: Mapping[etree._Element, etree._Element]
+               ) -> ControlValue | str:
+    return _cell_raw(cell, boxes)[0]
 
 
-def _cell_raw(cell: etree._Element) -> tuple[ControlValue | str, str | Callable[[], str]]:
-    """What a table cell holds (its control's value, else its text), and its text (for a
+def _cell_raw(cell: etree._Element, boxes: Mapping[etree._Element, etree._Element]
+              ) -> tuple[ControlValue | str, str | Callable[[], str]]:
+    """What a table cell holds (its first control's value, else its text), and its text (for a
     control, read only if asked for)."""
-    control = next(cell.iter(W_SDT), None)
+    text, _, control = walk_text(cell, stop_at=W_SDT)
+    if text is None and control is None:  # the walk stopped early: search the whole cell
+        control = next(cell.iter(W_SDT), None)
     if control is not None:
-        return read_control(control), lambda: text_of(cell)
-    text = text_of(cell)
+        return read_control(control, boxes), lambda: text_of(cell)
+    if text is None:
+        text = text_of(cell)
     return text, text
 
 
-def _from_bookmark(start: etree._Element) -> ControlValue | str:
+def _from_bookmark(start: etree._Element, boxes: Mapping[etree._Element, etree._Element]
+                   ) -> ControlValue | str:
     holder = _ancestor(start, W_SDT)
     if holder is not None:
-        return read_control(holder)
+        return read_control(holder, boxes)
     cell = _ancestor(start, W_TC)
     if cell is not None:
-        return _from_cell(cell)
+        return _from_cell(cell, boxes)
     for sibling in start.itersiblings():
         if sibling.tag == W_SDT:
-            return read_control(sibling)
+            return read_control(sibling, boxes)
         if sibling.tag == W_BOOKMARK_END:
             break
     paragraph = start.getparent()
@@ -262,7 +278,8 @@ def _column_cells(table: Table, header: etree._Element | None) -> list[int | Non
 
 
 def _read_table(model: FormModel, table: Table, node: etree._Element, read: FormRead,
-                language: str) -> list[dict[str, Any]]:
+                language: str, boxes: Mapping[etree._Element, etree._Element]
+                ) -> list[dict[str, Any]]:
     rows = list(node.iterchildren(W_TR))
     header = _header_row_index(rows, table)
     where = _column_cells(table, rows[header] if rows else None)
@@ -273,7 +290,7 @@ def _read_table(model: FormModel, table: Table, node: etree._Element, read: Form
         # Cells can hide inside row- or cell-level content controls (LibreOffice, Word).
         if not cells:
             cells = list(row.iter(W_TC))
-        raws = [(col, *_cell_raw(cells[i])) for col, i in zip(table.columns, where, strict=True)
+        raws = [(col, *_cell_raw(cells[i], boxes)) for col, i in zip(table.columns, where, strict=True)
                 if i is not None and i < len(cells)]
         got = table_item(model, table, len(items), raws,
                          lambda f, raw: coerce(f, raw, language), language)
@@ -292,12 +309,12 @@ def _read_table(model: FormModel, table: Table, node: etree._Element, read: Form
 def _raw_of(f: Field, found: DocumentScan) -> tuple[ControlValue | str | None, str]:
     """A field's raw answer and how it was found: by tag, by bookmark, else by its label."""
     if f.pointer in found.controls:
-        return read_control(found.controls[f.pointer]), "tags"
+        return read_control(found.controls[f.pointer], found.boxes), "tags"
     if f.bookmark in found.bookmarks:
-        return _from_bookmark(found.bookmarks[f.bookmark]), "bookmarks"
+        return _from_bookmark(found.bookmarks[f.bookmark], found.boxes), "bookmarks"
     label = normalise_label(f.display_label)
     if label in found.label_rows:
-        return _from_cell(found.label_rows[label]), "labels"
+        return _from_cell(found.label_rows[label], found.boxes), "labels"
     return None, ""
 
 
@@ -339,7 +356,8 @@ def read_document(model: FormModel, document: bytes) -> FormRead:
             pointers.put(instance, table.pointer, [])
             continue
         read.methods[way] += 1
-        pointers.put(instance, table.pointer, _read_table(model, table, node, read, language))
+        pointers.put(instance, table.pointer, _read_table(model, table, node, read, language,
+                                                                  found.boxes))
     return read
 
 
