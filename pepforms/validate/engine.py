@@ -132,17 +132,74 @@ PepValidator = validators.extend(
 )
 
 
+_TYPE = PepValidator.VALIDATORS["type"]
+_CHECKER = PepValidator.TYPE_CHECKER
+# (Python type of a value, JSON type) → whether the value is of that JSON type. For the draft's
+# own checks this depends only on the Python type, but for a float asked to be an "integer".
+_IS_TYPE: dict[tuple[type, str], bool] = {}
+
+
+def _type_keyword(validator: Any, types: Any, instance: Any, schema: Any
+                  ) -> Iterator[ValidationError]:
+    """jsonschema's `type`, answered from a table for the common case (one type, the draft's
+    own type checker); jsonschema's own keyword where the value is not of the type, so that the
+    error is its own."""
+    if type(types) is str and validator.TYPE_CHECKER is _CHECKER:
+        kind = type(instance)
+        if kind is not float or types != "integer":
+            known = _IS_TYPE.get((kind, types))
+            if known is None:
+                known = _IS_TYPE[(kind, types)] = bool(validator.is_type(instance, types))
+            if known:
+                return
+    yield from _TYPE(validator, types, instance, schema)
+
+
+def _properties_keyword(validator: Any, properties: Mapping[str, Any], instance: Any,
+                        schema: Any) -> Iterator[ValidationError]:
+    """jsonschema's `properties`, with the common case's type check (a dict) made first."""
+    if type(instance) is not dict and not validator.is_type(instance, "object"):
+        return
+    for name, subschema in properties.items():
+        if name in instance:
+            yield from validator.descend(instance[name], subschema, path=name,
+                                         schema_path=name)
+
+
 # For a schema whose references were all resolved once (inline): nothing is looked up while
 # validating, so each subschema keeps the root's resolver instead of being made a resource of
 # its own on every step down (jsonschema's descend does that, a third of its time here).
-InlinedValidator = validators.extend(PepValidator, {})
+InlinedValidator = validators.extend(PepValidator, {"type": _type_keyword,
+                                                    "properties": _properties_keyword})
 _descend = PepValidator.descend
 
 
 def _descend_inlined(validator: Any, instance: Any, schema: Any, path: Any = None,
                      schema_path: Any = None, resolver: Any = None) -> Iterator[ValidationError]:
+    if (resolver is None or resolver is validator._resolver) and isinstance(schema, dict) \
+            and validator._ref_resolver is None:
+        return _descend_keywords(validator.evolve(schema=schema), instance, schema, path,
+                                 schema_path)
     return _descend(validator, instance, schema, path, schema_path,  # type: ignore[no-any-return]
                     resolver=validator._resolver if resolver is None else resolver)
+
+
+def _descend_keywords(evolved: Any, instance: Any, schema: Any, path: Any,
+                      schema_path: Any) -> Iterator[ValidationError]:
+    """jsonschema's descend for a subschema whose validator is already made: its keywords are
+    the validator's own list (made once), not looked up again on every step down."""
+    for keyword, k, v in evolved._validators:
+        for error in keyword(evolved, v, instance, schema) or ():
+            # set details if not already set by the called fn (as jsonschema's descend does)
+            error._set(validator=k, validator_value=v, instance=instance, schema=schema,
+                       type_checker=evolved.TYPE_CHECKER)
+            if k not in {"if", "$ref"}:
+                error.schema_path.appendleft(k)
+            if path is not None:
+                error.path.appendleft(path)
+            if schema_path is not None:
+                error.schema_path.appendleft(schema_path)
+            yield error
 
 
 _evolve = PepValidator.evolve
