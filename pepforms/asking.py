@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 
 from pepforms import pointers
 from pepforms.findings import Finding
-from pepforms.schema import FormModel
+from pepforms.schema import FormModel, clear_with_schemas
 
 
 @cache
@@ -61,13 +61,23 @@ def left_out(model: FormModel, missing: Iterable[str]) -> frozenset[str]:
     """The conditional questions a returned form does not have: every answer in them is
     among `missing` (the pointers the reader could not find in the form)."""
     gone = set(missing)
-    out = set()
+    return frozenset(pointer for pointer, inside in _answers_in_conditional(model)
+                     if inside and all(p in gone for p in inside))
+
+
+@cache
+def _answers_in_conditional(model: FormModel) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each conditional question's pointer, with the pointers of every field and table in it
+    (worked out once per form model)."""
+    out = []
     for pointer, _ in conditional(model):
         inside = [f.pointer for f in model.fields() if is_within(f.pointer, [pointer])]
         inside += [t.pointer for t in model.tables() if is_within(t.pointer, [pointer])]
-        if inside and all(p in gone for p in inside):
-            out.add(pointer)
-    return frozenset(out)
+        out.append((pointer, tuple(inside)))
+    return tuple(out)
+
+
+clear_with_schemas(_answers_in_conditional.cache_clear)
 
 
 def instance_of(values: Mapping[str, Any]) -> dict[str, Any]:

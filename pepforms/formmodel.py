@@ -213,6 +213,11 @@ class FormModel:
     def table_map(self) -> dict[str, Table]:
         return {t.pointer: t for t in self.tables()}
 
+    @cached_property
+    def answer_count(self) -> int:
+        """How many scalar fields and tables the form has."""
+        return len(list(self.fields())) + len(list(self.tables()))
+
     def describe(self, pointer: str) -> tuple[Section | None, str]:
         """The section a pointer belongs to and a human name for it ("Targets, row 2: Who")."""
         parts = [p for p in pointer.split("/")[1:]]

@@ -24,6 +24,12 @@ def keys_dir() -> Path:
     configured = os.environ.get(ENV)
     if configured:
         return Path(configured)
+    # Looked up on every form checked: worked out once for each home and data folder.
+    return _user_keys_dir(os.environ.get("HOME"), os.environ.get("XDG_DATA_HOME"))
+
+
+@cache
+def _user_keys_dir(home: str | None, data_home: str | None) -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("pepforms", appauthor=False)) / "keys"

@@ -205,7 +205,7 @@ def read_form_bytes(path: Path, data: bytes) -> ReadOutcome:
         findings.append(make("read-by-labels"))
     if app and not app.startswith(("Microsoft", "LibreOffice", "pepforms")):
         findings.append(make("saved-by-other-app", detail=app))
-    expected = len(list(model.fields())) + len(list(model.tables()))
+    expected = model.answer_count
     if len(read.missing) > expected * (1 - LABEL_MATCH_THRESHOLD):
         return _unreadable(path, make("not-a-pep-form", detail=""))
     findings += _missing_fields(model, read.missing)

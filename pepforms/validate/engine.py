@@ -178,7 +178,7 @@ def _descend_inlined(validator: Any, instance: Any, schema: Any, path: Any = Non
                      schema_path: Any = None, resolver: Any = None) -> Iterator[ValidationError]:
     if (resolver is None or resolver is validator._resolver) and isinstance(schema, dict) \
             and validator._ref_resolver is None:
-        return _descend_keywords(validator.evolve(schema=schema), instance, schema, path,
+        return _descend_keywords(_evolved(validator, schema), instance, schema, path,
                                  schema_path)
     return _descend(validator, instance, schema, path, schema_path,  # type: ignore[no-any-return]
                     resolver=validator._resolver if resolver is None else resolver)
@@ -204,29 +204,31 @@ def _descend_keywords(evolved: Any, instance: Any, schema: Any, path: Any,
 
 _evolve = PepValidator.evolve
 # Validators for the subschemas, each made once: with one resolver throughout, the validator
-# for a subschema is the same every time (key: the subschema, resolver and format checker,
-# all held so that their ids stay theirs).
-_EVOLVED: dict[tuple[int, int, int], tuple[Any, Any, Any, Any]] = {}
-
-
+# for a subschema is the same every time. Keyed by the subschema's id; the subschema, resolver
+# and format checker are held too, so that their ids stay theirs and are checked.
+_EVOLVED: dict[int, tuple[Any, Any, Any, Any]] = {}
 _EVOLVE_KEYS = frozenset({"schema", "_resolver"})
 
 
-def _evolve_inlined(validator: Any, **changes: Any) -> Any:
-    schema, resolver = changes.get("schema"), changes.get("_resolver", validator._resolver)
-    if schema is None or resolver is not validator._resolver or \
-            not _EVOLVE_KEYS.issuperset(changes):  # (no set built per call: ~240 per form)
-        return _evolve(validator, **changes)
-    checker = validator.format_checker
-    key = (id(schema), id(resolver), id(checker))
-    held = _EVOLVED.get(key)
-    if held is not None and held[0] is schema and held[1] is resolver and held[2] is checker:
+def _evolved(validator: Any, schema: Any) -> Any:
+    """`validator.evolve(schema=schema)`, made once for each subschema (same resolver)."""
+    held = _EVOLVED.get(id(schema))
+    if held is not None and held[0] is schema and held[1] is validator._resolver and \
+            held[2] is validator.format_checker:
         return held[3]
-    evolved = _evolve(validator, **changes)
+    evolved = _evolve(validator, schema=schema)
     if len(_EVOLVED) > 50_000:  # schemas made on the fly: never an unbounded store
         _EVOLVED.clear()
-    _EVOLVED[key] = (schema, resolver, checker, evolved)
+    _EVOLVED[id(schema)] = (schema, validator._resolver, validator.format_checker, evolved)
     return evolved
+
+
+def _evolve_inlined(validator: Any, **changes: Any) -> Any:
+    schema = changes.get("schema")
+    if schema is None or changes.get("_resolver", validator._resolver) is not validator._resolver \
+            or not _EVOLVE_KEYS.issuperset(changes):  # (no set built per call)
+        return _evolve(validator, **changes)
+    return _evolved(validator, schema)
 
 
 setattr(InlinedValidator, "descend", _descend_inlined)  # noqa: B010 - mypy: a method

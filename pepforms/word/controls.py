@@ -8,9 +8,9 @@ control renders as a locked pre-filled value or as an empty control with its pla
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -116,9 +116,9 @@ def build_control(field: Field, *, tag: str, sdt_id: int, slot: str | None = Non
 # Reading a control
 
 
-@dataclass(frozen=True)
-class ControlValue:
-    """What a control holds, before coercion by the schema type."""
+class ControlValue(NamedTuple):
+    """What a control holds, before coercion by the schema type (immutable; a named tuple, as
+    one is made for most controls of every form read)."""
 
     text: str | None  # None: empty or still the placeholder
     checked: bool | None = None  # checkboxes

@@ -111,8 +111,9 @@ def open_package(path: Path) -> WordPackage:
     return package_from_bytes(data)
 
 
-def _refuse_other_kinds(zf: zipfile.ZipFile) -> None:
-    """An OpenDocument file, a macro-enabled document, a workbook: each says what it is."""
+def _refuse_other_kinds(zf: zipfile.ZipFile) -> bytes | None:
+    """An OpenDocument file, a macro-enabled document, a workbook: each says what it is.
+    Returns [Content_Types].xml (read here)."""
     names = set(zf.namelist())
     mimetype = _read(zf, "mimetype") if "mimetype" in names else None
     if mimetype and b"opendocument" in mimetype:
@@ -128,6 +129,7 @@ def _refuse_other_kinds(zf: zipfile.ZipFile) -> None:
         if any(n.startswith("ppt/") for n in names):
             raise _problem("not-a-docx", detail=" (it is a PowerPoint file)")
         raise _problem("not-a-docx", detail="")
+    return content_types
 
 
 def package_from_bytes(data: bytes) -> WordPackage:
@@ -138,8 +140,8 @@ def package_from_bytes(data: bytes) -> WordPackage:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             _check_directory(zf)
-            _refuse_other_kinds(zf)
-            parts = {name: _read(zf, name) for name in XML_PARTS}
+            parts = {"[Content_Types].xml": _refuse_other_kinds(zf)}
+            parts.update((name, _read(zf, name)) for name in XML_PARTS if name not in parts)
     except PackageProblem:
         raise
     except RuntimeError as exc:  # zipfile: "File … is encrypted, password required"

@@ -53,7 +53,7 @@ class DocumentScan:
     bookmarks: dict[str, etree._Element] = field(default_factory=dict)  # name → bookmarkStart
     captions: dict[str, etree._Element] = field(default_factory=dict)  # caption → tbl
     tables: list[etree._Element] = field(default_factory=list)
-    rows: list[etree._Element] = field(default_factory=list)  # every w:tr, in document order
+    root: etree._Element | None = None  # the document scanned
     # control → the first checkbox inside it (see `controls.checkboxes`)
     boxes: dict[etree._Element, etree._Element] = field(default_factory=dict)
     _labels: dict[str, etree._Element] | None = field(default=None, repr=False)
@@ -64,7 +64,7 @@ class DocumentScan:
         for (a form read by its tags never needs them)."""
         if self._labels is None:
             self._labels = {}
-            for row in self.rows:
+            for row in self.root.iter(W_TR) if self.root is not None else ():
                 _label_row(row, self._labels)
         return self._labels
 
@@ -105,16 +105,16 @@ def _controls_in_order(root: etree._Element) -> dict[str, etree._Element]:
 
 
 def scan(root: etree._Element) -> DocumentScan:
-    """Controls by tag, bookmarks by name, tables (by caption) and rows: one walk over the tree.
+    """Controls by tag, bookmarks by name, tables (by caption), checkboxes: one walk over the tree.
 
     A control is found by its tag (`w:sdt/w:sdtPr/w:tag`, a control's first tag being its tag),
     so that the walk meets a few hundred tags rather than every control's children."""
-    found = DocumentScan()
+    found = DocumentScan(root=root)
     controls, bookmarks = found.controls, found.bookmarks
     seen: set[etree._Element] = set()
     boxes: list[etree._Element] = []
     clash = False
-    for node in root.iter(W_TAG, W_BOOKMARK, W_TBL, W_TR, W14_CHECKBOX):
+    for node in root.iter(W_TAG, W_BOOKMARK, W_TBL, W14_CHECKBOX):
         tag = node.tag
         if tag == W_TAG:
             props = node.getparent()
@@ -135,8 +135,6 @@ def scan(root: etree._Element) -> DocumentScan:
             cap = _caption(node)
             if cap:
                 found.captions.setdefault(cap, node)
-        elif tag == W_TR:
-            found.rows.append(node)
         else:
             boxes.append(node)
     found.boxes = checkboxes(boxes)
