@@ -354,6 +354,10 @@ _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 def clean_text(text: str) -> str:
     """Free text made safe for a Word form: \\n line ends, no XML-illegal characters, no
     trailing spaces on any line, no leading or trailing blank space."""
+    if text.isprintable():
+        # One line with no control, surrogate or non-character: only the ends can change
+        # (the common case, for most answers of every form read).
+        return text.strip()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Word's manual line break and page break arrive as vertical tab and form feed when text is
     # copied out of Word; they mean "new line", so keep them as one rather than gluing words.

@@ -148,7 +148,7 @@ def walk_text(element: etree._Element, style: str | None = None, stop_at: str | 
     Returns (text, whether a run has the style `style`, None); text is None where the shape
     needs `text_of`'s general way. With `stop_at`, the walk ends at the first element of that
     tag and returns (None, False, that element)."""
-    loose: list[str] = []  # pieces while no paragraph has been met
+    loose: list[str] = []  # pieces before any paragraph (outside them all, if any)
     lines: list[list[str]] = []
     styled = False
     for child in element.iter():
@@ -163,8 +163,6 @@ def walk_text(element: etree._Element, style: str | None = None, stop_at: str | 
         elif tag == W_P:
             if child.getparent() is not element:
                 return None, False, None  # a paragraph in a nested table or a text box
-            if loose:
-                return None, False, None  # text before the first paragraph, outside them all
             lines.append([])
         elif tag == stop_at:
             return None, False, child
