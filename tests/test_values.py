@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import re
 
 import pytest
 from hypothesis import given
@@ -394,3 +396,19 @@ def test_dates_as_spreadsheets_and_exports_write_them(text: str, expected: dt.da
 def test_not_dates_even_from_spreadsheets(text: str) -> None:
     with pytest.raises(ValueNotUnderstood):
         parse_date(text)
+
+
+def _clean_text_by_the_full_rules(text: str) -> str:
+    """clean_text's rules written out, without its shortcut for one printable line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n")
+    text = text.replace("\x0c", "\n")
+    text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "", text)
+    return re.sub(r"[ \t]+$", "", text, flags=re.MULTILINE).strip()
+
+
+def test_clean_text_shortcut_agrees_with_the_full_rules() -> None:
+    """Every character, alone and between words and spaces, cleans as the full rules say."""
+    for code in [*range(0x3000), *range(0xD7F0, 0xE010), *range(0xFFF0, 0x10010),
+                 *random.Random(7).sample(range(0x10010, 0x110000), 5000)]:
+        for text in (chr(code), f" a{chr(code)} ", f"{chr(code)}b\t"):
+            assert clean_text(text) == _clean_text_by_the_full_rules(text), hex(code)
