@@ -178,10 +178,19 @@ def _descend_inlined(validator: Any, instance: Any, schema: Any, path: Any = Non
                      schema_path: Any = None, resolver: Any = None) -> Iterator[ValidationError]:
     if (resolver is None or resolver is validator._resolver) and isinstance(schema, dict) \
             and validator._ref_resolver is None:
-        return _descend_keywords(_evolved(validator, schema), instance, schema, path,
-                                 schema_path)
+        evolved, only_type = _evolved(validator, schema)
+        if only_type is not None and _of_type(instance, only_type):
+            return iter(())  # a subschema that only asks for a type, and has it
+        return _descend_keywords(evolved, instance, schema, path, schema_path)
     return _descend(validator, instance, schema, path, schema_path,  # type: ignore[no-any-return]
                     resolver=validator._resolver if resolver is None else resolver)
+
+
+def _of_type(instance: Any, types: str) -> bool:
+    """Whether the table of `_type_keyword` says `instance` is of the JSON type (False where it
+    does not know: jsonschema is then asked)."""
+    kind = type(instance)
+    return (kind is not float or types != "integer") and bool(_IS_TYPE.get((kind, types)))
 
 
 def _descend_keywords(evolved: Any, instance: Any, schema: Any, path: Any,
@@ -206,21 +215,26 @@ _evolve = PepValidator.evolve
 # Validators for the subschemas, each made once: with one resolver throughout, the validator
 # for a subschema is the same every time. Keyed by the subschema's id; the subschema, resolver
 # and format checker are held too, so that their ids stay theirs and are checked.
-_EVOLVED: dict[int, tuple[Any, Any, Any, Any]] = {}
+_EVOLVED: dict[int, tuple[Any, Any, Any, Any, str | None]] = {}
 _EVOLVE_KEYS = frozenset({"schema", "_resolver"})
 
 
-def _evolved(validator: Any, schema: Any) -> Any:
-    """`validator.evolve(schema=schema)`, made once for each subschema (same resolver)."""
+def _evolved(validator: Any, schema: Any) -> tuple[Any, str | None]:
+    """`validator.evolve(schema=schema)`, made once for each subschema (same resolver), and the
+    type the subschema asks for when that is all it asks (with the draft's own type checker)."""
     held = _EVOLVED.get(id(schema))
     if held is not None and held[0] is schema and held[1] is validator._resolver and \
             held[2] is validator.format_checker:
-        return held[3]
+        return held[3], held[4]
     evolved = _evolve(validator, schema=schema)
+    keywords = evolved._validators
+    only_type = keywords[0][2] if len(keywords) == 1 and keywords[0][0] is _type_keyword and \
+        type(keywords[0][2]) is str and evolved.TYPE_CHECKER is _CHECKER else None
     if len(_EVOLVED) > 50_000:  # schemas made on the fly: never an unbounded store
         _EVOLVED.clear()
-    _EVOLVED[id(schema)] = (schema, validator._resolver, validator.format_checker, evolved)
-    return evolved
+    _EVOLVED[id(schema)] = (schema, validator._resolver, validator.format_checker, evolved,
+                            only_type)
+    return evolved, only_type
 
 
 def _evolve_inlined(validator: Any, **changes: Any) -> Any:
@@ -228,7 +242,7 @@ def _evolve_inlined(validator: Any, **changes: Any) -> Any:
     if schema is None or changes.get("_resolver", validator._resolver) is not validator._resolver \
             or not _EVOLVE_KEYS.issuperset(changes):  # (no set built per call)
         return _evolve(validator, **changes)
-    return _evolved(validator, schema)
+    return _evolved(validator, schema)[0]
 
 
 setattr(InlinedValidator, "descend", _descend_inlined)  # noqa: B010 - mypy: a method
