@@ -92,7 +92,7 @@ def value_digest(key: bytes, form_id: str, pointer: str, value: Any) -> str:
     can be named, and cannot be recomputed by whoever changed it."""
     canonical = json.dumps(value, sort_keys=True, ensure_ascii=False)
     message = f"{form_id}\x1f{pointer}\x1f{canonical}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:24]
+    return hmac.digest(key, message, "sha256").hex()[:24]  # (the one-shot HMAC: quicker)
 
 
 def prefill_digests(key: bytes, form_id: str, values: Mapping[str, Any]) -> dict[str, str]:
