@@ -46,7 +46,7 @@ def _put(node: Any, path: tuple[Any, ...], value: Any) -> Any:
 def _variants(instance: dict[str, Any], rng: random.Random) -> list[Any]:
     out: list[Any] = [instance]
     leaves = [p for p in _leaves(instance) if p]
-    for _ in range(4):
+    for _ in range(2):
         changed = copy.deepcopy(instance)
         for path in rng.sample(leaves, min(len(leaves), rng.randint(1, 6))):
             _put(changed, path, copy.deepcopy(rng.choice(ODD_VALUES)))
