@@ -22,6 +22,7 @@ from pepforms.validate import engine
 from pepforms.validate.engine import PepValidator, ValidationContext, validate_instance
 
 ODD_VALUES: list[Any] = [None, True, False, 0, 1, 1.0, 2.5, -3, "", "x", "2025-13-45", [], {},
+                         "literacy", "foster-care", "yes", "Other",
                          [1, "a"], {"a": 1}, 10**12, 1e300]
 
 
@@ -82,4 +83,5 @@ def test_the_shortcuts_are_taken() -> None:
     validator = engine.validator_for(form_model("cheshire-west", "y1-11").schema_id)
     assert type(validator).VALIDATORS["type"] is engine._type_keyword
     assert type(validator).VALIDATORS["properties"] is engine._properties_keyword
+    assert type(validator).VALIDATORS["enum"] is engine._enum_keyword
     assert type(validator).descend is engine._descend_inlined

@@ -155,6 +155,18 @@ def _type_keyword(validator: Any, types: Any, instance: Any, schema: Any
     yield from _TYPE(validator, types, instance, schema)
 
 
+_ENUM = PepValidator.VALIDATORS["enum"]
+
+
+def _enum_keyword(validator: Any, enums: Any, instance: Any, schema: Any
+                  ) -> Iterator[ValidationError]:
+    """jsonschema's `enum`, with text found in a list of options by plain `in` (what its own
+    equality comes to for text); jsonschema's own keyword otherwise."""
+    if type(instance) is str and type(enums) is list and instance in enums:
+        return
+    yield from _ENUM(validator, enums, instance, schema)
+
+
 def _properties_keyword(validator: Any, properties: Mapping[str, Any], instance: Any,
                         schema: Any) -> Iterator[ValidationError]:
     """jsonschema's `properties`, with the common case's type check (a dict) made first."""
@@ -169,7 +181,7 @@ def _properties_keyword(validator: Any, properties: Mapping[str, Any], instance:
 # For a schema whose references were all resolved once (inline): nothing is looked up while
 # validating, so each subschema keeps the root's resolver instead of being made a resource of
 # its own on every step down (jsonschema's descend does that, a third of its time here).
-InlinedValidator = validators.extend(PepValidator, {"type": _type_keyword,
+InlinedValidator = validators.extend(PepValidator, {"type": _type_keyword, "enum": _enum_keyword,
                                                     "properties": _properties_keyword})
 _descend = PepValidator.descend
 
