@@ -50,13 +50,25 @@ class DocumentScan:
     """What one pass over the document found."""
 
     controls: dict[str, etree._Element] = field(default_factory=dict)  # tag → sdt
-    bookmarks: dict[str, etree._Element] = field(default_factory=dict)  # name → bookmarkStart
     captions: dict[str, etree._Element] = field(default_factory=dict)  # caption → tbl
     tables: list[etree._Element] = field(default_factory=list)
     root: etree._Element | None = None  # the document scanned
     # control → the first checkbox inside it (see `controls.checkboxes`)
     boxes: dict[etree._Element, etree._Element] = field(default_factory=dict)
     _labels: dict[str, etree._Element] | None = field(default=None, repr=False)
+    _bookmarks: dict[str, etree._Element] | None = field(default=None, repr=False)
+
+    @property
+    def bookmarks(self) -> dict[str, etree._Element]:
+        """name → bookmarkStart, the first of each name; found when first asked for (a form
+        read by its tags and captions never needs them)."""
+        if self._bookmarks is None:
+            self._bookmarks = {}
+            for node in self.root.iter(W_BOOKMARK) if self.root is not None else ():
+                name = node.get(W_NAME)
+                if name and name not in self._bookmarks:
+                    self._bookmarks[name] = node
+        return self._bookmarks
 
     @property
     def label_rows(self) -> dict[str, etree._Element]:
@@ -105,16 +117,17 @@ def _controls_in_order(root: etree._Element) -> dict[str, etree._Element]:
 
 
 def scan(root: etree._Element) -> DocumentScan:
-    """Controls by tag, bookmarks by name, tables (by caption), checkboxes: one walk over the tree.
+    """Controls by tag, tables (by caption), checkboxes: one walk over the tree (bookmarks and
+    label rows are found when first asked for).
 
     A control is found by its tag (`w:sdt/w:sdtPr/w:tag`, a control's first tag being its tag),
     so that the walk meets a few hundred tags rather than every control's children."""
     found = DocumentScan(root=root)
-    controls, bookmarks = found.controls, found.bookmarks
+    controls = found.controls
     seen: set[etree._Element] = set()
     boxes: list[etree._Element] = []
     clash = False
-    for node in root.iter(W_TAG, W_BOOKMARK, W_TBL, W14_CHECKBOX):
+    for node in root.iter(W_TAG, W_TBL, W14_CHECKBOX):
         tag = node.tag
         if tag == W_TAG:
             props = node.getparent()
@@ -126,10 +139,6 @@ def scan(root: etree._Element) -> DocumentScan:
             if key:
                 clash = clash or key in controls
                 controls.setdefault(key, sdt)
-        elif tag == W_BOOKMARK:
-            name = node.get(W_NAME)
-            if name and name not in bookmarks:
-                bookmarks[name] = node
         elif tag == W_TBL:
             found.tables.append(node)
             cap = _caption(node)
