@@ -24,7 +24,7 @@ def get(instance: Any, pointer: str) -> Any:
     """The value at `pointer`, or None when any step is missing."""
     node = instance
     for part in tokens(pointer):
-        if isinstance(node, Mapping) and part in node:
+        if (type(node) is dict or isinstance(node, Mapping)) and part in node:
             node = node[part]
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]

@@ -54,7 +54,7 @@ def _empty(instance: Mapping[str, Any] | None, pointers: Sequence[str]) -> bool:
     for pointer in pointers:
         node: Any = instance
         for part in pointer.strip("/").split("/"):
-            node = node.get(part) if isinstance(node, Mapping) else None
+            node = node.get(part) if type(node) is dict or isinstance(node, Mapping) else None
         if node not in (None, {}, [], "", False):
             return False
     return True

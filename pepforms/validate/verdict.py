@@ -58,17 +58,17 @@ def _cells(model: FormModel, instance: Mapping[str, Any]) -> Iterator[tuple[str,
     for f in model.fields():
         node: Any = instance
         for part in tokens(f.pointer):
-            node = node.get(part) if isinstance(node, Mapping) else None
+            node = node.get(part) if type(node) is dict or isinstance(node, Mapping) else None
         if node is not None:
             yield f.pointer, f, node
     for table in model.tables():
         rows: Any = instance
         for part in tokens(table.pointer):
-            rows = rows.get(part) if isinstance(rows, Mapping) else None
+            rows = rows.get(part) if type(rows) is dict or isinstance(rows, Mapping) else None
         if not isinstance(rows, list):
             continue
         for index, row in enumerate(rows):
-            if not isinstance(row, Mapping):
+            if type(row) is not dict and not isinstance(row, Mapping):
                 continue
             for col in table.columns:
                 if col.key in row:
