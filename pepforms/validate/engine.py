@@ -144,15 +144,22 @@ def _type_keyword(validator: Any, types: Any, instance: Any, schema: Any
     """jsonschema's `type`, answered from a table for the common case (one type, the draft's
     own type checker); jsonschema's own keyword where the value is not of the type, so that the
     error is its own."""
-    if type(types) is str and validator.TYPE_CHECKER is _CHECKER:
-        kind = type(instance)
-        if kind is not float or types != "integer":
-            known = _IS_TYPE.get((kind, types))
-            if known is None:
-                known = _IS_TYPE[(kind, types)] = bool(validator.is_type(instance, types))
-            if known:
-                return
+    if type(types) is str and validator.TYPE_CHECKER is _CHECKER and \
+            _of_type(instance, types, validator):
+        return
     yield from _TYPE(validator, types, instance, schema)
+
+
+def _of_type(instance: Any, types: str, validator: Any = None) -> bool:
+    """Whether `instance` is of the JSON type, by the table (filled by asking `validator`'s
+    type checker, when given; False where the table does not know and none is given)."""
+    kind = type(instance)
+    if kind is float and types == "integer":
+        return False  # depends on the value, not its type: never from the table
+    known = _IS_TYPE.get((kind, types))
+    if known is None and validator is not None:
+        known = _IS_TYPE[(kind, types)] = bool(validator.is_type(instance, types))
+    return bool(known)
 
 
 _ENUM = PepValidator.VALIDATORS["enum"]
@@ -196,13 +203,6 @@ def _descend_inlined(validator: Any, instance: Any, schema: Any, path: Any = Non
         return _descend_keywords(evolved, instance, schema, path, schema_path)
     return _descend(validator, instance, schema, path, schema_path,  # type: ignore[no-any-return]
                     resolver=validator._resolver if resolver is None else resolver)
-
-
-def _of_type(instance: Any, types: str) -> bool:
-    """Whether the table of `_type_keyword` says `instance` is of the JSON type (False where it
-    does not know: jsonschema is then asked)."""
-    kind = type(instance)
-    return (kind is not float or types != "integer") and bool(_IS_TYPE.get((kind, types)))
 
 
 def _descend_keywords(evolved: Any, instance: Any, schema: Any, path: Any,
