@@ -19,7 +19,7 @@ from lxml import etree
 
 from pepforms.cases import discover, returned_form
 from pepforms.word.controls import PLACEHOLDER_STYLE, W14_CHECKBOX, checkboxes, read_control
-from pepforms.word.ooxml import W_RSTYLE, W_VAL, _text_of_paragraphs, parse_untrusted, qn, walk_text
+from pepforms.word.ooxml import W_RSTYLE, W_VAL, parse_untrusted, qn, text_by_paragraphs, walk_text
 
 W_SDT, W_TC, W_SDTCONTENT, W_P, W_R = (qn(f"w:{n}") for n in ("sdt", "tc", "sdtContent", "p", "r"))
 
@@ -145,7 +145,7 @@ def test_walk_text_agrees_with_the_general_rules(name: str) -> None:
             continue
         text, styled, _ = walk_text(element, PLACEHOLDER_STYLE)
         if text is not None:
-            assert text == _text_of_paragraphs(element)
+            assert text == text_by_paragraphs(element)
             assert styled == any(s.get(W_VAL) == PLACEHOLDER_STYLE
                                  for s in element.iter(W_RSTYLE))
 

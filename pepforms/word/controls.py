@@ -24,6 +24,7 @@ from pepforms.word.ooxml import (
     W_VAL,
     el,
     qn,
+    text_by_paragraphs,
     text_of,
     walk_text,
 )
@@ -213,9 +214,10 @@ def read_control(sdt: etree._Element,
         text, styled = "", False
     else:
         walked, styled, _ = walk_text(content, PLACEHOLDER_STYLE)
-        text = text_of(content) if walked is None else walked
-        if walked is None:
+        if walked is None:  # a shape the walk does not read: the general way
+            walked = text_by_paragraphs(content)
             styled = any(s.get(W_VAL) == PLACEHOLDER_STYLE for s in content.iter(W_RSTYLE))
+        text = walked
     show = first.get(W_SHOWING)
     flagged = show is not None and _on(show.get(W_VAL))
     date_el = first.get(W_DATE)

@@ -117,12 +117,12 @@ def text_of(element: etree._Element) -> str:
     if element.tag == W_P:
         return _inline_text(element)
     text = walk_text(element)[0]
-    return _text_of_paragraphs(element) if text is None else text
+    return text_by_paragraphs(element) if text is None else text
 
 
-def _text_of_paragraphs(element: etree._Element) -> str:
-    """`text_of` for any structure: each paragraph's text (nested ones too), blank lines at
-    either end dropped."""
+def text_by_paragraphs(element: etree._Element) -> str:
+    """`text_of` for any structure (not a paragraph): each paragraph's text (nested ones too),
+    blank lines at either end dropped. For where `walk_text` has said it cannot read a shape."""
     paragraphs = list(element.iter(W_P))
     if not paragraphs:
         return _inline_text(element)

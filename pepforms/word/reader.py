@@ -42,17 +42,25 @@ from pepforms.word.controls import (
 from pepforms.word.locate import ancestor as _ancestor
 from pepforms.word.locate import find_table as _find_table
 from pepforms.word.locate import header_row_index as _header_row_index
-from pepforms.word.ooxml import W_P, W_VAL, parse_untrusted, qn, text_of, walk_text
+from pepforms.word.ooxml import (
+    W_P,
+    W_VAL,
+    parse_untrusted,
+    qn,
+    text_by_paragraphs,
+    text_of,
+    walk_text,
+)
 
 
 @dataclass
 class DocumentScan:
     """What one pass over the document found."""
 
+    root: etree._Element  # the document scanned
     controls: dict[str, etree._Element] = field(default_factory=dict)  # tag → sdt
     captions: dict[str, etree._Element] = field(default_factory=dict)  # caption → tbl
     tables: list[etree._Element] = field(default_factory=list)
-    root: etree._Element | None = None  # the document scanned
     # control → the first checkbox inside it (see `controls.checkboxes`)
     boxes: dict[etree._Element, etree._Element] = field(default_factory=dict)
     _labels: dict[str, etree._Element] | None = field(default=None, repr=False)
@@ -64,7 +72,7 @@ class DocumentScan:
         read by its tags and captions never needs them)."""
         if self._bookmarks is None:
             self._bookmarks = {}
-            for node in self.root.iter(W_BOOKMARK) if self.root is not None else ():
+            for node in self.root.iter(W_BOOKMARK):
                 name = node.get(W_NAME)
                 if name and name not in self._bookmarks:
                     self._bookmarks[name] = node
@@ -76,7 +84,7 @@ class DocumentScan:
         for (a form read by its tags never needs them)."""
         if self._labels is None:
             self._labels = {}
-            for row in self.root.iter(W_TR) if self.root is not None else ():
+            for row in self.root.iter(W_TR):
                 _label_row(row, self._labels)
         return self._labels
 
@@ -169,7 +177,7 @@ def _cell_raw(cell: etree._Element, boxes: Mapping[etree._Element, etree._Elemen
     if control is not None:
         return read_control(control, boxes), lambda: text_of(cell)
     if text is None:
-        text = text_of(cell)
+        text = text_by_paragraphs(cell)
     return text, text
 
 
