@@ -85,3 +85,11 @@ def test_the_shortcuts_are_taken() -> None:
     assert type(validator).VALIDATORS["properties"] is engine._properties_keyword
     assert type(validator).VALIDATORS["enum"] is engine._enum_keyword
     assert type(validator).descend is engine._descend_inlined
+
+
+def test_a_whole_float_does_not_let_other_floats_pass_as_integers() -> None:
+    """Whether a float is an integer depends on its value: the type table never answers it."""
+    engine._IS_TYPE.clear()
+    integer = engine.InlinedValidator({"type": "integer"})
+    assert integer.is_valid(1.0) and integer.is_valid(3)
+    assert not integer.is_valid(2.5) and not integer.is_valid(True)
